@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// LossKit has no unsafeFlags in any target, so it can be used as a dependency.
+// For the fastest kernels, applications should build in release mode for their CPU, e.g.
+//   swift build -c release -Xswiftc -target-cpu -Xswiftc native
+// (see README, "Build flags").
+let package = Package(
+    name: "LossKit",
+    products: [
+        .library(name: "LossKit", targets: ["LossKit"]),
+        .executable(name: "losskit", targets: ["losskit"]),
+        .executable(name: "losskit-bench", targets: ["losskit-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "LossKit",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
+            name: "LossKitCLI",
+            dependencies: [
+                "LossKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
+        .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
+        .testTarget(
+            name: "LossKitTests",
+            dependencies: ["LossKit", "LossKitCLI"],
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,163 @@
+import RealModule
+/// The per-element terms an elementwise loss kernel returns for 8 lanes: the loss and its
+/// partial derivatives with respect to up to three inputs (unused ones are ignored and the
+/// optimizer removes their computation).
+public struct LaneTerms<T: LossScalar> {
+    public var loss: SIMD8<T>
+    public var d0: SIMD8<T>
+    public var d1: SIMD8<T>
+    public var d2: SIMD8<T>
+
+    @inlinable @inline(__always)
+    public init(loss: SIMD8<T>, d0: SIMD8<T> = .zero, d1: SIMD8<T> = .zero, d2: SIMD8<T> = .zero) {
+        self.loss = loss; self.d0 = d0; self.d1 = d1; self.d2 = d2
+    }
+}
+
+/// Where an elementwise loss writes: the unreduced losses (for `none`) and the gradients that
+/// were asked for. `nil` skips the store, and with it the work.
+@usableFromInline
+struct ElementwiseOutputs<T: LossScalar> {
+    @usableFromInline var losses: UnsafeMutablePointer<T>?
+    @usableFromInline var g0: UnsafeMutablePointer<T>?
+    @usableFromInline var g1: UnsafeMutablePointer<T>?
+    @usableFromInline var g2: UnsafeMutablePointer<T>?
+
+    @inlinable
+    init(losses: UnsafeMutablePointer<T>?, g0: UnsafeMutablePointer<T>?, g1: UnsafeMutablePointer<T>? = nil, g2: UnsafeMutablePointer<T>? = nil) {
+        self.losses = losses; self.g0 = g0; self.g1 = g1; self.g2 = g2
+    }
+}
+
+/// The one driver of elementwise losses: runs `kernel` over three same-length inputs, 8 lanes at a
+/// time (the tail padded with `pads`), multiplies the derivatives by `scale` (the reduction's
+/// gradient factor), stores what `outputs` asks for and returns the sum of the losses over the
+/// valid lanes. Large inputs are split over threads deterministically (see ``blockedSum(count:blockSize:_:)``).
+///
+/// Two-input losses pass the same buffer as the third input and ignore it.
+@inlinable
+func elementwiseLoss<T: LossScalar>(
+    count: Int,
+    _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>,
+    pads: (T, T, T) = (0, 0, 0),
+    scale: T,
+    outputs: ElementwiseOutputs<T>,
+    kernel: (SIMD8<T>, SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
+) -> T {
+    blockedSum(count: count, blockSize: Parallelism.grain) { range in
+        var acc = SIMD8<T>.zero
+        var i = range.lowerBound
+        let end = range.upperBound
+        let s = SIMD8<T>(repeating: scale)
+        while i + 8 <= end {
+            let t = kernel(load8(a + i), load8(b + i), load8(c + i))
+            acc += t.loss
+            if let o = outputs.losses { store8(t.loss, o + i) }
+            if let g = outputs.g0 { store8(t.d0 * s, g + i) }
+            if let g = outputs.g1 { store8(t.d1 * s, g + i) }
+            if let g = outputs.g2 { store8(t.d2 * s, g + i) }
+            i += 8
+        }
+        let n = end - i
+        if n > 0 {
+            let t = kernel(
+                loadPartial(a + i, n, pad: pads.0), loadPartial(b + i, n, pad: pads.1),
+                loadPartial(c + i, n, pad: pads.2))
+            acc += t.loss.replacing(with: 0, where: .!firstLanes(n, of: T.self))
+            if let o = outputs.losses { storePartial(t.loss, o + i, n) }
+            if let g = outputs.g0 { storePartial(t.d0 * s, g + i, n) }
+            if let g = outputs.g1 { storePartial(t.d1 * s, g + i, n) }
+            if let g = outputs.g2 { storePartial(t.d2 * s, g + i, n) }
+        }
+        return acc.laneSum()
+    }
+}
+
+/// A non-null base address for a possibly empty buffer (never dereferenced when empty).
+@inlinable @inline(__always)
+func base<T>(_ b: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
+    b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
+}
+
+/// Allocates an array of `count` elements and lets `body` initialize every one of them.
+@inlinable
+func makeArray<T: LossScalar>(count: Int, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 { body(buffer.baseAddress!) }
+        initialized = count
+    }
+}
+
+/// Evaluates an elementwise loss over same-shaped tensors and packages the result: the reduced
+/// value (or the `none` tensor of the inputs' shape) and the gradients requested in `wrt`.
+///
+/// - Parameters:
+///   - inputs: up to three same-shaped tensors, each with the argument its gradient belongs to
+///     (`nil` for an input that is not differentiable).
+///   - denominator: what `mean` divides by (defaults to the element count).
+@inlinable
+func evaluateElementwise<T: LossScalar>(
+    _ inputs: [(tensor: Tensor<T>, argument: LossArgument?)],
+    wrt: Set<LossArgument>,
+    reduction: Reduction,
+    denominator: T? = nil,
+    pads: (T, T, T) = (0, 0, 0),
+    kernel: (SIMD8<T>, SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
+) -> LossResult<T> {
+    precondition((1...3).contains(inputs.count), "elementwise losses take one to three inputs")
+    let shape = inputs[0].tensor.shape
+    let count = inputs[0].tensor.count
+    let plan = ReductionPlan<T>(reduction, denominator: denominator ?? T(count))
+    let scale = reduction == .none ? 1 : plan.gradientScale
+    let wanted = inputs.map { $0.argument.map(wrt.contains) ?? false }
+    var sum: T = 0
+    // Outputs: the `none` losses (slot 0) and the requested gradients (slots 1...3), each
+    // allocated uninitialized and written exactly once by the kernel.
+    let arrays = makeArrays(count: count, wanted: [reduction == .none] + (0..<3).map { $0 < wanted.count && wanted[$0] }) { out in
+        withPointers(inputs.map(\.tensor)) { p in
+            sum = elementwiseLoss(
+                count: count, p[0], p[min(1, p.count - 1)], p[min(2, p.count - 1)],
+                pads: pads, scale: scale,
+                outputs: ElementwiseOutputs(losses: out[0], g0: out[1], g1: out[2], g2: out[3]),
+                kernel: kernel)
+        }
+    }
+    var result = LossResult<T>(
+        value: arrays[0].map { Tensor(uncheckedShape: shape, scalars: $0) } ?? Tensor(plan.value(fromSum: sum)))
+    for (i, input) in inputs.enumerated() {
+        if let g = arrays[i + 1], let arg = input.argument { result.gradients[arg] = Tensor(uncheckedShape: shape, scalars: g) }
+    }
+    return result
+}
+
+/// Allocates one uninitialized array of `count` elements per `true` in `wanted` and calls `body`
+/// once with their base addresses (`nil` where not wanted); `body` must initialize every element
+/// of every array it is given. Returns the arrays, `nil` where not wanted.
+@inlinable
+func makeArrays<T: LossScalar>(
+    count: Int, wanted: [Bool], _ body: ([UnsafeMutablePointer<T>?]) -> Void
+) -> [[T]?] {
+    func build(_ i: Int, _ pointers: [UnsafeMutablePointer<T>?]) -> [[T]?] {
+        if i == wanted.count { body(pointers); return [] }
+        if !wanted[i] { return [nil] + build(i + 1, pointers + [nil]) }
+        var rest: [[T]?] = []
+        let array = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // A zero-length array may have no storage; a dangling non-null pointer is never written.
+            let p = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
+            rest = build(i + 1, pointers + [p])
+            initialized = count
+        }
+        return [array] + rest
+    }
+    return build(0, [])
+}
+
+/// Calls `body` with the base addresses of up to three tensors' contiguous storage.
+@inlinable
+func withPointers<T: LossScalar, R>(_ tensors: [Tensor<T>], _ body: ([UnsafePointer<T>]) -> R) -> R {
+    func go(_ i: Int, _ acc: [UnsafePointer<T>]) -> R {
+        if i == tensors.count { return body(acc) }
+        return tensors[i].withUnsafeBufferPointer { go(i + 1, acc + [base($0)]) }
+    }
+    return go(0, [])
+}

@@ -1,0 +1,146 @@
+import RealModule
+// Log-sum-exp, softmax and log-softmax: the single implementation the classification and
+// divergence kernels build on. A row is `n` elements `stride` apart (stride 1 for the last axis,
+// the spatial size for PyTorch's class dimension 1 of `[N, C, ...]`).
+
+/// The maximum of a contiguous row; NaN if any element is NaN, −inf for an empty row.
+@inlinable
+func rowMax<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int) -> T {
+    var m = SIMD8<T>(repeating: -.infinity)
+    var nan = SIMDMask<SIMD8<T.SIMDMaskScalar>>(repeating: false)
+    var i = 0
+    while i + 8 <= n {
+        let v = load8(p + i)
+        nan .|= v .!= v
+        m = m.replacing(with: v, where: m .< v)
+        i += 8
+    }
+    var r = m.laneMax()
+    while i < n { let v = p[i]; if v.isNaN { return .nan }; if r < v { r = v }; i += 1 }
+    return any(nan) ? .nan : r
+}
+
+/// Σ exp(p[i] − shift) over a contiguous row.
+@inlinable
+func rowSumExp<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, shift: T) -> T {
+    var acc = SIMD8<T>.zero
+    let s = SIMD8<T>(repeating: shift)
+    var i = 0
+    while i + 8 <= n {
+        acc += T.vexp(load8(p + i) - s)
+        i += 8
+    }
+    if i < n { acc += T.vexp(loadPartial(p + i, n - i, pad: -.infinity) - s) }
+    return acc.laneSum()
+}
+
+/// The maximum of `n` elements `stride` apart.
+@inlinable
+func stridedMax<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, stride: Int) -> T {
+    if stride == 1 { return rowMax(p, n) }
+    var r = -T.infinity
+    for i in 0..<n { let v = p[i * stride]; if v.isNaN { return .nan }; if r < v { r = v } }
+    return r
+}
+
+/// log Σ exp over `n` elements `stride` apart, returned with the maximum it shifted by.
+///
+/// All −inf gives −inf; any +inf gives +inf; NaN propagates. The shift is the row maximum
+/// (0 when it is not finite), so `exp(x − shift)` never overflows.
+@inlinable
+func stridedLogSumExp<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, stride: Int) -> (lse: T, shift: T) {
+    let m = stridedMax(p, n, stride: stride)
+    guard m.isFinite else { return (m, 0) }
+    var s: T
+    if stride == 1 {
+        s = rowSumExp(p, n, shift: m)
+    } else {
+        s = 0
+        for i in 0..<n { s += T.exp(p[i * stride] - m) }
+    }
+    return (m + T.log(s), m)
+}
+
+/// Splits a shape around `axis` into (outer, extent, inner) for the strided row loops.
+@inlinable
+func splitShape(_ shape: [Int], axis: Int) -> (outer: Int, extent: Int, inner: Int) {
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    return (outer, shape[axis], inner)
+}
+
+@inlinable
+func normalizedAxis(_ axis: Int, rank: Int, argument: String, shape: [Int]) throws(LossError) -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0, a < rank else {
+        throw .invalidShape(argument: argument, shape: shape, reason: "axis \(axis) is out of range for rank \(rank)")
+    }
+    return a
+}
+
+/// Applies `body(row pointer, output pointer)` to every row along `axis` and returns a tensor of
+/// the input's shape (or with `axis` removed when `keepAxis` is false and `body` writes one value).
+@inlinable
+func mapRows<T: LossScalar>(
+    _ x: Tensor<T>, axis: Int, outputPerRow: Int,
+    _ body: (UnsafePointer<T>, Int, Int, UnsafeMutablePointer<T>, Int) -> Void
+) -> [T] {
+    let (outer, extent, inner) = splitShape(x.shape, axis: axis)
+    return x.withUnsafeBufferPointer { xb in
+        let xp = base(xb)
+        return makeArrays(count: outer * inner * outputPerRow, wanted: [true]) { out in
+            let op = out[0]!
+            for o in 0..<outer {
+                for j in 0..<inner {
+                    let row = xp + o * extent * inner + j
+                    body(row, extent, inner, op + (o * inner * outputPerRow) + j, inner)
+                }
+            }
+        }[0]!
+    }
+}
+
+/// log Σ exp(x) along `axis`, without overflow: m + log Σ exp(x − m) with m the maximum.
+///
+/// ```
+/// logSumExp(x)ᵢ = log Σⱼ exp(xᵢⱼ)       (the axis removed from the shape)
+/// ∂/∂xⱼ = softmax(x)ⱼ
+/// ```
+/// A row of −inf gives −inf, a row containing +inf gives +inf.
+///
+/// ```swift
+/// try logSumExp(Tensor([1000, 1000] as [Float]), axis: 0).scalar  // 1000.6931
+/// ```
+public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+    let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
+    var shape = x.shape
+    shape.remove(at: a)
+    let values = mapRows(x, axis: a, outputPerRow: 1) { row, n, stride, out, _ in
+        out.pointee = stridedLogSumExp(row, n, stride: stride).lse
+    }
+    return Tensor(uncheckedShape: shape, scalars: values)
+}
+
+/// log softmax(x) along `axis`: xⱼ − logSumExp(x), never computed as log(softmax(x)).
+///
+/// Gradient (vector–Jacobian product with an upstream g): gⱼ − softmax(x)ⱼ·Σₖ gₖ.
+public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+    let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
+    let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
+        let lse = stridedLogSumExp(row, n, stride: stride).lse
+        for i in 0..<n { out[i * stride] = row[i * stride] - lse }
+    }
+    return Tensor(uncheckedShape: x.shape, scalars: values)
+}
+
+/// softmax(x)ⱼ = exp(xⱼ − m) / Σₖ exp(xₖ − m) along `axis` (m the row maximum, so nothing overflows).
+///
+/// Gradient (vector–Jacobian product with g): softmax(x)ⱼ·(gⱼ − Σₖ gₖ softmax(x)ₖ).
+public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+    let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
+    let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
+        let lse = stridedLogSumExp(row, n, stride: stride).lse
+        for i in 0..<n { out[i * stride] = T.exp(row[i * stride] - lse) }
+    }
+    return Tensor(uncheckedShape: x.shape, scalars: values)
+}

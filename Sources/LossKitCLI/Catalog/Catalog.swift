@@ -1,0 +1,71 @@
+import LossKit
+
+/// What an input of a loss is, for `losskit eval` and the catalog sweeps.
+enum InputKind: Sendable {
+    /// A floating-point input LossKit differentiates (∂ in LOSSES.md).
+    case differentiable
+    /// A floating-point input without a gradient (integers and booleans are converted).
+    case constant
+    /// Integer class indices.
+    case labels
+    /// Integer class indices or floating-point probabilities (cross-entropy's target).
+    case labelsOrDifferentiable
+}
+
+struct InputSpec: Sendable {
+    let name: String
+    let kind: InputKind
+    let required: Bool
+    let summary: String
+
+    init(_ name: String, _ kind: InputKind, required: Bool = true, _ summary: String) {
+        self.name = name; self.kind = kind; self.required = required; self.summary = summary
+    }
+}
+
+struct OptionSpec: Sendable {
+    let name: String
+    /// The default as it would be written on the command line; `nil` for "not set".
+    let defaultValue: String?
+    let summary: String
+
+    init(_ name: String, default defaultValue: String?, _ summary: String) {
+        self.name = name; self.defaultValue = defaultValue; self.summary = summary
+    }
+
+    /// The `reduction` option with the loss's default and its allowed values.
+    static func reduction(_ defaultValue: Reduction = .mean, allowed: [Reduction] = [.none, .mean, .sum]) -> OptionSpec {
+        OptionSpec("reduction", default: defaultValue.rawValue, allowed.map(\.rawValue).joined(separator: " | "))
+    }
+}
+
+/// One loss as the command line and the cross-cutting tests see it: its id, its documentation,
+/// its inputs and options, and how to call the library with arguments given by name.
+protocol CatalogEntry {
+    static var id: String { get }
+    static var aliases: [String] { get }
+    /// One line for `losskit list`.
+    static var summary: String { get }
+    /// The definition, written as a formula.
+    static var formula: String { get }
+    /// The gradient(s) with respect to the differentiable inputs.
+    static var gradient: String { get }
+    /// Typical uses and the reference it matches.
+    static var notes: String { get }
+    static var inputs: [InputSpec] { get }
+    static var options: [OptionSpec] { get }
+    static func evaluate<T: LossScalar>(_ arguments: Arguments, as: T.Type) throws -> LossResult<T>
+}
+
+extension CatalogEntry {
+    static var aliases: [String] { [] }
+}
+
+enum Catalog {
+    /// Every loss `losskit eval` knows, in the order of LOSSES.md.
+    static let entries: [any CatalogEntry.Type] = regression + classification + divergence
+
+    static func entry(named id: String) -> (any CatalogEntry.Type)? {
+        entries.first { $0.id == id || $0.aliases.contains(id) }
+    }
+}

@@ -1,0 +1,5 @@
+import LossKit
+
+extension Catalog {
+    static let classification: [any CatalogEntry.Type] = []
+}

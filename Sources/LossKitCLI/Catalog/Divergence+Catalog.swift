@@ -1,0 +1,5 @@
+import LossKit
+
+extension Catalog {
+    static let divergence: [any CatalogEntry.Type] = []
+}

@@ -1,0 +1,98 @@
+import LossKit
+
+/// A command-line usage error that is not about a loss's arguments (unknown loss, bad syntax).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The outcome of one evaluation: the loss, the gradients by input name, and timing.
+struct EvaluationOutput {
+    let value: DynamicTensor
+    let gradients: [(name: String, tensor: DynamicTensor)]
+    let seconds: [Double]
+}
+
+enum Evaluator {
+    /// Validates the call against the catalog entry and evaluates it `repeats` times after one
+    /// warm-up run (timing covers only the library call).
+    ///
+    /// - Parameter gradients: input names to differentiate; `nil` = every differentiable input
+    ///   given; `["none"]` = value only.
+    static func evaluate(
+        id: String, inputs: [String: DynamicTensor], options given: [String: String],
+        gradients: [String]? = nil, repeats: Int = 1
+    ) throws -> EvaluationOutput {
+        guard let entry = Catalog.entry(named: id) else {
+            throw UsageError("unknown loss '\(id)' (losskit list shows the ids)")
+        }
+        let known = Set(entry.inputs.map(\.name))
+        for name in inputs.keys.sorted() where !known.contains(name) {
+            throw UsageError("unknown input '\(name)' for \(entry.id): expected " + entry.inputs.map(\.name).joined(separator: ", "))
+        }
+        for spec in entry.inputs where spec.required && inputs[spec.name] == nil {
+            throw LossError.missingArgument(name: spec.name, reason: "required input of \(entry.id) is missing (give --input \(spec.name)=PATH)")
+        }
+        var options: [String: String] = [:]
+        for spec in entry.options { options[spec.name] = spec.defaultValue }
+        for (key, value) in given {
+            guard entry.options.contains(where: { $0.name == key }) else {
+                throw UsageError("unknown option '\(key)' for \(entry.id): expected " + entry.options.map(\.name).joined(separator: ", "))
+            }
+            options[key] = value
+        }
+
+        // Which inputs are differentiable in this call (cross-entropy's target only when float).
+        let differentiable = entry.inputs.filter { spec in
+            guard let t = inputs[spec.name] else { return false }
+            switch spec.kind {
+            case .differentiable: return true
+            case .labelsOrDifferentiable: return t.isFloatingPoint
+            case .constant, .labels: return false
+            }
+        }.map(\.name)
+        var wanted: [String]
+        switch gradients {
+        case nil: wanted = differentiable
+        case ["none"]?: wanted = []
+        case let names?:
+            for n in names where !differentiable.contains(n) {
+                throw UsageError("--grad \(n): \(entry.id) has no differentiable input '\(n)' in this call (differentiable: \(differentiable.joined(separator: ", ")))")
+            }
+            wanted = names
+        }
+        wanted = wanted.filter { LossArgument(rawValue: $0) != nil }
+
+        let floatInputs = inputs.filter { $0.value.isFloatingPoint }.sorted { $0.key < $1.key }
+        let dtypes = Set(floatInputs.map(\.value.dtype))
+        guard dtypes.count <= 1 else {
+            let list = floatInputs.map { "\($0.key)=\($0.value.dtype)" }.joined(separator: ", ")
+            throw LossError.dtypeMismatch(argument: floatInputs.last!.key, expected: "one float dtype for all float inputs", actual: list)
+        }
+        let dtype = dtypes.first ?? "float32"
+        let arguments = Arguments(
+            lossID: entry.id, inputs: inputs, options: options,
+            wrt: Set(wanted.compactMap(LossArgument.init(rawValue:))), dtype: dtype)
+        return dtype == "float64"
+            ? try run(entry, arguments, Double.self, repeats: repeats)
+            : try run(entry, arguments, Float.self, repeats: repeats)
+    }
+
+    private static func run<T: LossScalar>(
+        _ entry: any CatalogEntry.Type, _ arguments: Arguments, _: T.Type, repeats: Int
+    ) throws -> EvaluationOutput {
+        var result = try entry.evaluate(arguments, as: T.self)  // also the warm-up
+        var seconds: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<max(0, repeats) {
+            var r: LossResult<T>?
+            let d = try clock.measure { r = try entry.evaluate(arguments, as: T.self) }
+            result = r!
+            seconds.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        let grads = arguments.wrt.sorted { $0.rawValue < $1.rawValue }.compactMap { arg in
+            result.gradients[arg].map { (name: arg.rawValue, tensor: DynamicTensor($0)) }
+        }
+        return EvaluationOutput(value: DynamicTensor(result.value), gradients: grads, seconds: seconds)
+    }
+}

@@ -1,0 +1,3 @@
+import LossKitCLI
+
+LossKitCommand.main()
