@@ -1,0 +1,5 @@
+import LossKit
+
+extension Catalog {
+    static let binary: [any CatalogEntry.Type] = []
+}
