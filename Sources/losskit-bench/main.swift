@@ -1,1 +1,1 @@
-print("benchmark: not yet")
+print("benchmark: pending")
