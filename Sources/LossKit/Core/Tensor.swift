@@ -26,12 +26,7 @@ public struct Tensor<Scalar>: @unchecked Sendable {
     /// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if a dimension is negative or
     ///   the element count of `shape` differs from `scalars.count`.
     public init(shape: [Int], scalars: [Scalar]) throws(LossError) {
-        let count = try Tensor.elementCount(of: shape, argument: "shape")
-        guard count == scalars.count else {
-            throw .invalidShape(
-                argument: "scalars", shape: shape,
-                reason: "shape has \(count) elements but \(scalars.count) scalars were given")
-        }
+        try Tensor.check(shape, holds: scalars.count, argument: "scalars")
         self.shape = shape
         self.storage = .owned(scalars)
     }
@@ -68,12 +63,7 @@ public struct Tensor<Scalar>: @unchecked Sendable {
     /// for as long as this tensor (or a copy of it) is used; mutating the tensor copies the data
     /// into storage of its own first.
     public init(unsafeBorrowing buffer: UnsafeBufferPointer<Scalar>, shape: [Int]) throws(LossError) {
-        let count = try Tensor.elementCount(of: shape, argument: "shape")
-        guard count == buffer.count else {
-            throw .invalidShape(
-                argument: "buffer", shape: shape,
-                reason: "shape has \(count) elements but the buffer holds \(buffer.count)")
-        }
+        try Tensor.check(shape, holds: buffer.count, argument: "buffer")
         self.shape = shape
         self.storage = .borrowed(buffer)
     }
@@ -119,6 +109,16 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         storage = .owned([])  // release the reference so the array stays uniquely referenced
         defer { storage = .owned(a) }
         return try a.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// Throws unless `shape` describes exactly `count` elements.
+    static func check(_ shape: [Int], holds count: Int, argument: String) throws(LossError) {
+        let expected = try elementCount(of: shape, argument: "shape")
+        guard expected == count else {
+            throw .invalidShape(
+                argument: argument, shape: shape,
+                reason: "shape has \(expected) elements but \(count) were given")
+        }
     }
 
     /// The element count of `shape`, checked for negative dimensions and overflow.
