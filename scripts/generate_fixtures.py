@@ -22,7 +22,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "LossKitTests", "Fixtures")
-FAMILIES = ["regression", "classification", "binary", "divergence"]
+FAMILIES = ["regression", "classification", "binary", "divergence", "vocabulary"]
 
 
 def encode_number(x, single=False):

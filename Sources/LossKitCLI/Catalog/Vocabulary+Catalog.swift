@@ -1,0 +1,5 @@
+import LossKit
+
+extension Catalog {
+    static let vocabulary: [any CatalogEntry.Type] = []
+}
