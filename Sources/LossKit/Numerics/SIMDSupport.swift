@@ -68,3 +68,58 @@ extension SIMD8 where Scalar: LossScalar {
         return (self .!= self) == SIMDMask(repeating: false) ? m : .nan
     }
 }
+
+// MARK: - Vector comparisons
+
+// The standard library's lane-wise comparisons on a generic `SIMD8<T>` compile to a loop over the
+// lanes even after specialization (only its concrete `Float`/`Double` overloads are single
+// vector compares). These overloads are more specific than the generic ones, so every kernel in
+// this module that writes `a .< b` on `SIMD8<T: LossScalar>` gets the vector compare.
+
+extension SIMD8 where Scalar: LossScalar {
+    @usableFromInline typealias ComparisonMask = SIMDMask<SIMD8<Scalar.SIMDMaskScalar>>
+
+    @inlinable @inline(__always)
+    static func compare(
+        _ a: Self, _ b: Self,
+        _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>,
+        _ d: (SIMD8<Double>, SIMD8<Double>) -> SIMDMask<SIMD8<Int64>>,
+        _ generic: (Scalar, Scalar) -> Bool
+    ) -> ComparisonMask {
+        if Scalar.self == Float.self {
+            return unsafeBitCast(f(unsafeBitCast(a, to: SIMD8<Float>.self), unsafeBitCast(b, to: SIMD8<Float>.self)), to: ComparisonMask.self)
+        }
+        if Scalar.self == Double.self {
+            return unsafeBitCast(d(unsafeBitCast(a, to: SIMD8<Double>.self), unsafeBitCast(b, to: SIMD8<Double>.self)), to: ComparisonMask.self)
+        }
+        var m = ComparisonMask(repeating: false)
+        for i in 0..<8 { m[i] = generic(a[i], b[i]) }
+        return m
+    }
+
+    @inlinable @inline(__always)
+    static func .< (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .< $1 }, { $0 .< $1 }, <) }
+    @inlinable @inline(__always)
+    static func .<= (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .<= $1 }, { $0 .<= $1 }, <=) }
+    @inlinable @inline(__always)
+    static func .> (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .> $1 }, { $0 .> $1 }, >) }
+    @inlinable @inline(__always)
+    static func .>= (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .>= $1 }, { $0 .>= $1 }, >=) }
+    @inlinable @inline(__always)
+    static func .== (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .== $1 }, { $0 .== $1 }, ==) }
+    @inlinable @inline(__always)
+    static func .!= (a: Self, b: Self) -> ComparisonMask { compare(a, b, { $0 .!= $1 }, { $0 .!= $1 }, !=) }
+
+    @inlinable @inline(__always)
+    static func .< (a: Self, b: Scalar) -> ComparisonMask { a .< Self(repeating: b) }
+    @inlinable @inline(__always)
+    static func .<= (a: Self, b: Scalar) -> ComparisonMask { a .<= Self(repeating: b) }
+    @inlinable @inline(__always)
+    static func .> (a: Self, b: Scalar) -> ComparisonMask { a .> Self(repeating: b) }
+    @inlinable @inline(__always)
+    static func .>= (a: Self, b: Scalar) -> ComparisonMask { a .>= Self(repeating: b) }
+    @inlinable @inline(__always)
+    static func .== (a: Self, b: Scalar) -> ComparisonMask { a .== Self(repeating: b) }
+    @inlinable @inline(__always)
+    static func .!= (a: Self, b: Scalar) -> ComparisonMask { a .!= Self(repeating: b) }
+}
