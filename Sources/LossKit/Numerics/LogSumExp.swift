@@ -111,6 +111,7 @@ func mapRows<T: LossScalar>(
 /// ```swift
 /// try logSumExp(Tensor([1000, 1000] as [Float]), axis: 0).scalar  // 1000.6931
 /// ```
+@inlinable
 public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     var shape = x.shape
@@ -124,6 +125,7 @@ public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> T
 /// log softmax(x) along `axis`: xⱼ − logSumExp(x), never computed as log(softmax(x)).
 ///
 /// Gradient (vector–Jacobian product with an upstream g): gⱼ − softmax(x)ⱼ·Σₖ gₖ.
+@inlinable
 public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
@@ -136,6 +138,7 @@ public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> 
 /// softmax(x)ⱼ = exp(xⱼ − m) / Σₖ exp(xₖ − m) along `axis` (m the row maximum, so nothing overflows).
 ///
 /// Gradient (vector–Jacobian product with g): softmax(x)ⱼ·(gⱼ − Σₖ gₖ softmax(x)ₖ).
+@inlinable
 public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in

@@ -55,10 +55,25 @@ protocol CatalogEntry {
     static var inputs: [InputSpec] { get }
     static var options: [OptionSpec] { get }
     static func evaluate<T: LossScalar>(_ arguments: Arguments, as: T.Type) throws -> LossResult<T>
+    /// `evaluate` for Float and Double, as requirements so that a call through
+    /// `any CatalogEntry.Type` reaches a witness specialized for the entry (default below).
+    static func evaluateFloat(_ arguments: Arguments) throws -> LossResult<Float>
+    static func evaluateDouble(_ arguments: Arguments) throws -> LossResult<Double>
 }
 
 extension CatalogEntry {
     static var aliases: [String] { [] }
+
+    // Concrete entry points: called on the entry type, `evaluate` is specialized for the dtype.
+    // (Called through `any CatalogEntry.Type` with a generic parameter it would run unspecialized,
+    // the SIMD kernels through witness tables, tens of times slower.)
+    static func evaluateFloat(_ arguments: Arguments) throws -> LossResult<Float> {
+        try evaluate(arguments, as: Float.self)
+    }
+
+    static func evaluateDouble(_ arguments: Arguments) throws -> LossResult<Double> {
+        try evaluate(arguments, as: Double.self)
+    }
 }
 
 enum Catalog {

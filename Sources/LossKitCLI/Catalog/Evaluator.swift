@@ -74,19 +74,19 @@ enum Evaluator {
             lossID: entry.id, inputs: inputs, options: options,
             wrt: Set(wanted.compactMap(LossArgument.init(rawValue:))), dtype: dtype)
         return dtype == "float64"
-            ? try run(entry, arguments, Double.self, repeats: repeats)
-            : try run(entry, arguments, Float.self, repeats: repeats)
+            ? try run(arguments, repeats: repeats) { try entry.evaluateDouble($0) }
+            : try run(arguments, repeats: repeats) { try entry.evaluateFloat($0) }
     }
 
     private static func run<T: LossScalar>(
-        _ entry: any CatalogEntry.Type, _ arguments: Arguments, _: T.Type, repeats: Int
+        _ arguments: Arguments, repeats: Int, _ evaluate: (Arguments) throws -> LossResult<T>
     ) throws -> EvaluationOutput {
-        var result = try entry.evaluate(arguments, as: T.self)  // also the warm-up
+        var result = try evaluate(arguments)  // also the warm-up
         var seconds: [Double] = []
         let clock = ContinuousClock()
         for _ in 0..<max(0, repeats) {
             var r: LossResult<T>?
-            let d = try clock.measure { r = try entry.evaluate(arguments, as: T.self) }
+            let d = try clock.measure { r = try evaluate(arguments) }
             result = r!
             seconds.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
         }

@@ -26,7 +26,6 @@ enum MSEEntry: CatalogEntry {
     static let notes = "Regression to real targets; the Gaussian negative log-likelihood with fixed variance. Reference: torch.nn.functional.mse_loss."
     static let inputs = predictionAndTarget
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try meanSquaredError(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -41,7 +40,6 @@ enum L1Entry: CatalogEntry {
     static let notes = "Regression robust to outliers (the median minimizes it); the negative log-likelihood of Laplace noise with fixed scale. Reference: torch.nn.functional.l1_loss."
     static let inputs = predictionAndTarget
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try meanAbsoluteError(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -58,7 +56,6 @@ enum EuclideanEntry: CatalogEntry {
         InputSpec("target", .differentiable, "targets, same shape as input"),
     ]
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try euclideanLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -72,7 +69,6 @@ enum HuberEntry: CatalogEntry {
     static let notes = "Robust regression: MSE near the target, L1 for outliers; equals δ·smooth-l1 with β = δ. Reference: torch.nn.functional.huber_loss."
     static let inputs = predictionAndTarget
     static let options = [OptionSpec("delta", default: "1.0", "where the loss turns linear (> 0)"), OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try huberLoss(
             input: a.tensor("input"), target: a.tensor("target"), delta: a.number("delta"),
@@ -88,7 +84,6 @@ enum SmoothL1Entry: CatalogEntry {
     static let notes = "Bounding-box regression (Fast/Faster R-CNN); huber divided by β. Reference: torch.nn.functional.smooth_l1_loss."
     static let inputs = predictionAndTarget
     static let options = [OptionSpec("beta", default: "1.0", "where the loss turns linear (≥ 0; 0 = L1)"), OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try smoothL1Loss(
             input: a.tensor("input"), target: a.tensor("target"), beta: a.number("beta"),
@@ -104,7 +99,6 @@ enum LogCoshEntry: CatalogEntry {
     static let notes = "Smooth robust regression: ≈ ½e² for small errors, ≈ |e| − log 2 for large ones, twice differentiable; finite for any finite error (cosh itself overflows for |e| > 89 in float32). Reference: the stable formula in PyTorch (float64), as Keras' log_cosh."
     static let inputs = predictionAndTarget
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try logCoshLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -121,7 +115,6 @@ enum MSLEEntry: CatalogEntry {
         InputSpec("target", .differentiable, "targets (> −1), same shape as input"),
     ]
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try meanSquaredLogarithmicError(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -138,7 +131,6 @@ enum MAPEEntry: CatalogEntry {
         InputSpec("target", .constant, "targets, same shape as input (no gradient)"),
     ]
     static let options = [OptionSpec.reduction()]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try meanAbsolutePercentageError(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
     }
@@ -161,7 +153,6 @@ enum GaussianNLLEntry: CatalogEntry {
         OptionSpec("log-var", default: "false", "the var input holds log σ² (no clamp)"),
         OptionSpec.reduction(),
     ]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try gaussianNLLLoss(
             input: a.tensor("input"), target: a.tensor("target"), variance: a.tensor("var"),
@@ -187,7 +178,6 @@ enum LaplaceNLLEntry: CatalogEntry {
         OptionSpec("eps", default: "1e-06", "scale floor (clamp with straight-through gradient)"),
         OptionSpec.reduction(),
     ]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try laplaceNLLLoss(
             input: a.tensor("input"), target: a.tensor("target"), scale: a.tensor("scale"),
@@ -212,7 +202,6 @@ enum PoissonNLLEntry: CatalogEntry {
         OptionSpec("eps", default: "1e-08", "added to λ before the log when log-input=false"),
         OptionSpec.reduction(),
     ]
-    @_specialize(where T == Float) @_specialize(where T == Double)
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try poissonNLLLoss(
             input: a.tensor("input"), target: a.tensor("target"), logInput: a.flag("log-input"),
