@@ -1,5 +1,208 @@
 import LossKit
 
 extension Catalog {
-    static let binary: [any CatalogEntry.Type] = []
+    /// Family B of LOSSES.md: binary, multi-label and margin classification losses.
+    static let binary: [any CatalogEntry.Type] = [
+        BCEEntry.self, BCEWithLogitsEntry.self, SigmoidFocalEntry.self, SoftMarginEntry.self,
+        MultilabelSoftMarginEntry.self, MultiMarginEntry.self, MultilabelMarginEntry.self,
+        HingeEmbeddingEntry.self, HingeEntry.self, SquaredHingeEntry.self, CategoricalHingeEntry.self,
+    ]
+}
+
+enum BCEEntry: CatalogEntry {
+    static let id = "bce"
+    static let summary = "Binary cross-entropy on probabilities (F.binary_cross_entropy)"
+    static let formula = "ℓᵢ = −wᵢ·[tᵢ·max(log pᵢ, −100) + (1 − tᵢ)·max(log(1 − pᵢ), −100)], p = input ∈ [0, 1], t = target ∈ [0, 1]; mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = wᵢ·(p − t)/max((1 − p)·p, 1e-12) (PyTorch's ε); ∂ℓᵢ/∂target = wᵢ·[max(log(1 − p), −100) − max(log p, −100)]; divided by the count for mean"
+    static let notes = "Binary and multi-label classification when the model already outputs probabilities (prefer bce-with-logits on logits). weight broadcasts to the input's shape and does not change the mean's denominator. Input or target outside [0, 1] is an error. The target gradient is the derivative of the clamped value (±100 at p = 0 or 1, where PyTorch gives ±inf). Reference: torch.nn.functional.binary_cross_entropy."
+    static let inputs = [
+        InputSpec("input", .differentiable, "probabilities in [0, 1], any shape"),
+        InputSpec("target", .differentiable, "probabilities in [0, 1], same shape as input"),
+        InputSpec("weight", .constant, required: false, "rescaling weight broadcastable to the input's shape"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try binaryCrossEntropy(
+            input: a.tensor("input"), target: a.tensor("target"), weight: a.optionalTensor("weight"),
+            reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum BCEWithLogitsEntry: CatalogEntry {
+    static let id = "bce-with-logits"
+    static let summary = "Binary cross-entropy on logits, sigmoid fused (F.binary_cross_entropy_with_logits)"
+    static let formula = "ℓᵢ = wᵢ·[(1 − tᵢ)·xᵢ + (1 + (pwᵢ − 1)·tᵢ)·softplus(−xᵢ)], x = input (logits), t = target, w = weight, pw = pos_weight (both broadcast; default 1); mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = wᵢ·[(1 − t) − (1 + (pw − 1)·t)·σ(−x)] (= w·(σ(x) − t) without pos_weight); ∂ℓᵢ/∂target = wᵢ·[−x + (pw − 1)·softplus(−x)]; divided by the count for mean"
+    static let notes = "Binary and multi-label classification (one sigmoid per class), GAN discriminators; pos_weight [C] trades recall for precision per class. One exponential and one logarithm per element, fused with the gradient. Finite at x = ±inf where the limit is (x = +inf, t = 1 gives 0 where PyTorch gives NaN). Reference: torch.nn.functional.binary_cross_entropy_with_logits."
+    static let inputs = [
+        InputSpec("input", .differentiable, "logits, any shape"),
+        InputSpec("target", .differentiable, "targets (usually in [0, 1]), same shape as input"),
+        InputSpec("weight", .constant, required: false, "rescaling weight broadcastable to the input's shape"),
+        InputSpec("pos_weight", .constant, required: false, "weight of the positive term, broadcastable to the input's shape (usually [C] for input [..., C])"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try binaryCrossEntropyWithLogits(
+            input: a.tensor("input"), target: a.tensor("target"), weight: a.optionalTensor("weight"),
+            posWeight: a.optionalTensor("pos_weight"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum SigmoidFocalEntry: CatalogEntry {
+    static let id = "sigmoid-focal"
+    static let summary = "Sigmoid focal loss of RetinaNet (torchvision.ops.sigmoid_focal_loss)"
+    static let formula = "p = σ(x), p_t = p·t + (1 − p)·(1 − t), α_t = α·t + (1 − α)·(1 − t) (1 when α < 0); ℓᵢ = α_t·bce-with-logits(x, t)·(1 − p_t)^γ; none (default), mean or sum"
+    static let gradient = "a = 1 − p_t, CE = bce-with-logits: ∂ℓ/∂input = α_t·a^γ·[(p − t) + γ·(CE/a)·p(1 − p)(1 − 2t)]; ∂ℓ/∂target = α_t·a^γ·[−x + γ·(CE/a)·(1 − 2p)] + (2α − 1)·CE·a^γ (last term when α ≥ 0); divided by the count for mean"
+    static let notes = "Dense object detection with extreme foreground/background imbalance (RetinaNet, DETR-style matchers): down-weights easy examples. Computed in log space (optax form), so it stays finite where the reference gives NaN (x = +inf with t = 1; gradients for γ < 1 at saturation). target in [0, 1] (soft targets allowed); alpha ≤ 1, negative disables; gamma ≥ 0. Reference: torchvision.ops.sigmoid_focal_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "logits, any shape"),
+        InputSpec("target", .differentiable, "targets in [0, 1], same shape as input"),
+    ]
+    static let options = [
+        OptionSpec("alpha", default: "0.25", "weight of the positive class in [0, 1]; negative disables the α weighting"),
+        OptionSpec("gamma", default: "2.0", "focusing exponent ≥ 0 (0 = α-weighted bce-with-logits)"),
+        OptionSpec.reduction(.none),
+    ]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try sigmoidFocalLoss(
+            input: a.tensor("input"), target: a.tensor("target"), alpha: a.number("alpha"), gamma: a.number("gamma"),
+            reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum SoftMarginEntry: CatalogEntry {
+    static let id = "soft-margin"
+    static let summary = "Two-class logistic loss on ±1 targets (F.soft_margin_loss)"
+    static let formula = "ℓᵢ = log(1 + exp(−tᵢ·xᵢ)), computed as softplus(−t·x); mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = −tᵢ·σ(−tᵢ·xᵢ); divided by the count for mean"
+    static let notes = "Logistic regression / binary classification with ±1 labels. Finite for any finite margin (PyTorch overflows to inf for t·x < −88 in float32). Reference: torch.nn.functional.soft_margin_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "scores, any shape"),
+        InputSpec("target", .constant, "labels −1 or 1, same shape as input"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try softMarginLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum MultilabelSoftMarginEntry: CatalogEntry {
+    static let id = "multilabel-soft-margin"
+    static let summary = "Multi-label one-versus-all logistic loss (F.multilabel_soft_margin_loss)"
+    static let formula = "ℓₙ = (1/C) Σ_c w_c·[−t_nc·log σ(x_nc) − (1 − t_nc)·log σ(−x_nc)]; mean over N (default), sum, or none → [N]"
+    static let gradient = "∂ℓₙ/∂input_nc = w_c·(σ(x_nc) − t_nc)/C; divided by N for mean"
+    static let notes = "Multi-label classification (tagging: each class present or not), the mean over classes of bce-with-logits. Reference: torch.nn.functional.multilabel_soft_margin_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "logits [N, C] (or [C])"),
+        InputSpec("target", .constant, "labels 0 or 1, same shape as input"),
+        InputSpec("weight", .constant, required: false, "class weights [C]"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try multilabelSoftMarginLoss(
+            input: a.tensor("input"), target: a.tensor("target"), weight: a.optionalTensor("weight"),
+            reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum MultiMarginEntry: CatalogEntry {
+    static let id = "multi-margin"
+    static let summary = "Multi-class hinge loss (F.multi_margin_loss)"
+    static let formula = "ℓₙ = (1/C) Σ_{c ≠ y} w_y·max(0, margin − x_y + x_c)^p, p ∈ {1, 2}; mean over N (default), sum, or none → [N]"
+    static let gradient = "for c ≠ y with z_c = margin − x_y + x_c > 0: ∂ℓₙ/∂x_c = w_y·(p = 1 ? 1 : 2z_c)/C, ∂ℓₙ/∂x_y = −Σ of those; 0 at z_c = 0; divided by N for mean"
+    static let notes = "Multi-class SVM (Weston–Watkins) objective on class scores; p = 2 is the squared hinge. weight [C] scales each sample by its target class's weight. Reference: torch.nn.functional.multi_margin_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "scores [N, C] (or [C])"),
+        InputSpec("target", .labels, "class indices [N] in 0..<C"),
+        InputSpec("weight", .constant, required: false, "class weights [C]"),
+    ]
+    static let options = [
+        OptionSpec("p", default: "1", "exponent of the hinge: 1 or 2"),
+        OptionSpec("margin", default: "1.0", "the margin"),
+        OptionSpec.reduction(),
+    ]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try multiMarginLoss(
+            input: a.tensor("input") as Tensor<T>, target: a.labels("target"), p: a.integer("p"), margin: a.number("margin"),
+            weight: a.optionalTensor("weight"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum MultilabelMarginEntry: CatalogEntry {
+    static let id = "multilabel-margin"
+    static let summary = "Multi-label hinge loss over target/non-target pairs (F.multilabel_margin_loss)"
+    static let formula = "Y = labels of row n before the first −1; ℓₙ = (1/C) Σ_{j ∈ Y} Σ_{i ∉ Y} max(0, 1 − (x_j − x_i)); mean over N (default), sum, or none → [N]"
+    static let gradient = "each pair with 1 − x_j + x_i > 0 adds −1/C to ∂ℓ/∂x_j and +1/C to ∂ℓ/∂x_i; divided by N for mean"
+    static let notes = "Multi-label ranking: every target class should score 1 above every other class. Target values must lie in −1..<C. Reference: torch.nn.functional.multilabel_margin_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "scores [N, C] (or [C])"),
+        InputSpec("target", .labels, "class indices [N, C], padded with −1"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try multilabelMarginLoss(input: a.tensor("input") as Tensor<T>, target: a.labels("target"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum HingeEmbeddingEntry: CatalogEntry {
+    static let id = "hinge-embedding"
+    static let summary = "Hinge embedding loss for ±1 pair labels (F.hinge_embedding_loss)"
+    static let formula = "ℓᵢ = xᵢ if tᵢ = 1, max(0, margin − xᵢ) if tᵢ = −1; mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = 1 if t = 1; −1 if t = −1 and margin − x ≥ 0 (the reference's clamp_min); else 0; divided by the count for mean"
+    static let notes = "Learning embeddings or semi-supervised similarity from distances (e.g. L1 distance of a pair): pull similar pairs together, push dissimilar ones beyond the margin. Targets other than ±1 are an error. Reference: torch.nn.functional.hinge_embedding_loss."
+    static let inputs = [
+        InputSpec("input", .differentiable, "distances or scores, any shape"),
+        InputSpec("target", .constant, "labels −1 or 1, same shape as input"),
+    ]
+    static let options = [OptionSpec("margin", default: "1.0", "the margin for dissimilar pairs"), OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try hingeEmbeddingLoss(
+            input: a.tensor("input"), target: a.tensor("target"), margin: a.number("margin"),
+            reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum HingeEntry: CatalogEntry {
+    static let id = "hinge"
+    static let summary = "Binary hinge loss of SVMs, elementwise (Keras hinge)"
+    static let formula = "s = target with 0 → −1; ℓᵢ = max(0, 1 − sᵢ·xᵢ); mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = −sᵢ where 1 − s·x > 0, else 0 (no gradient at the kink); divided by the count for mean"
+    static let notes = "Maximum-margin binary classification (linear SVM objective). Targets all in {−1, 1} or all in {0, 1}. Reference: keras.losses.hinge, written as relu(1 − s·x) in PyTorch."
+    static let inputs = [
+        InputSpec("input", .differentiable, "decision values, any shape"),
+        InputSpec("target", .constant, "labels in {−1, 1} or {0, 1}, same shape as input"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try hingeLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum SquaredHingeEntry: CatalogEntry {
+    static let id = "squared-hinge"
+    static let summary = "Squared hinge loss, elementwise (Keras squared_hinge)"
+    static let formula = "s = target with 0 → −1; ℓᵢ = max(0, 1 − sᵢ·xᵢ)²; mean (default), sum or none"
+    static let gradient = "∂ℓᵢ/∂input = −2sᵢ·max(0, 1 − sᵢ·xᵢ); divided by the count for mean"
+    static let notes = "L2-SVM objective: a differentiable hinge that penalizes large violations more. Squares each element before the mean (Keras), not the mean itself (Swift for TensorFlow's defect). Targets all in {−1, 1} or all in {0, 1}. Reference: keras.losses.squared_hinge, written in PyTorch."
+    static let inputs = HingeEntry.inputs
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try squaredHingeLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
+    }
+}
+
+enum CategoricalHingeEntry: CatalogEntry {
+    static let id = "categorical-hinge"
+    static let summary = "Multi-class hinge on one-hot targets (Keras categorical_hinge)"
+    static let formula = "pos = Σ_c t_c·x_c, neg = max_c (1 − t_c)·x_c; ℓₙ = max(0, 1 + neg − pos); mean (default), sum, or none → input shape without the last dim"
+    static let gradient = "where 1 + neg − pos > 0: ∂ℓₙ/∂x_c = −t_c + (1 − t_c)·[c = argmax] (first maximum); else 0; divided by the row count for mean"
+    static let notes = "Crammer–Singer multi-class SVM on one-hot targets: the best wrong class should score 1 below the true one. Reference: keras.losses.categorical_hinge, written in PyTorch."
+    static let inputs = [
+        InputSpec("input", .differentiable, "scores [N, C] (class dimension last)"),
+        InputSpec("target", .constant, "one-hot targets, same shape as input"),
+    ]
+    static let options = [OptionSpec.reduction()]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try categoricalHingeLoss(input: a.tensor("input"), target: a.tensor("target"), reduction: a.reduction(), wrt: a.wrt)
+    }
 }
