@@ -39,6 +39,9 @@ public struct Tensor<Scalar>: @unchecked Sendable {
     }
 
     /// Creates a 0-d tensor holding one scalar.
+    ///
+    /// Disfavored so that `Tensor([1, 2, 3])` is the 1-d tensor, never a 0-d tensor of an array.
+    @_disfavoredOverload
     public init(_ scalar: Scalar) {
         self.shape = []
         self.storage = .owned([scalar])
