@@ -1,0 +1,106 @@
+import XCTest
+@testable import LossKit
+@testable import LossKitCLI
+
+/// Cross-cutting sweeps over every loss in the catalog, so a new loss gets them by registering.
+final class CatalogTests: XCTestCase {
+    static let families = ["regression", "classification", "binary", "divergence"]
+
+    /// The ids of families A, B and C of LOSSES.md (the scope of the core issue).
+    static let specifiedIDs = [
+        "mse", "l1", "euclidean", "huber", "smooth-l1", "log-cosh", "msle", "mape", "gaussian-nll",
+        "laplace-nll", "poisson-nll",
+        "cross-entropy", "nll", "bce", "bce-with-logits", "focal", "sigmoid-focal", "soft-margin",
+        "multilabel-soft-margin", "multi-margin", "multilabel-margin", "hinge-embedding", "hinge",
+        "squared-hinge", "categorical-hinge", "poly1",
+        "kl-div", "js-div", "distillation", "vae-kl",
+    ]
+
+    func allCases() throws -> [FixtureCase] {
+        try Self.families.flatMap { try Fixtures.load($0).cases }
+    }
+
+    func testEverySpecifiedLossIsInTheCatalog() {
+        let ids = Set(Catalog.entries.map { $0.id })
+        for id in Self.specifiedIDs { XCTAssertTrue(ids.contains(id), "\(id) is not in the catalog") }
+        XCTAssertEqual(ids.count, Catalog.entries.count, "duplicate ids")
+        XCTAssertEqual(Catalog.entry(named: "mae")?.id, "l1", "alias mae")
+    }
+
+    /// No loss ships without reference cases in both precisions.
+    func testEveryCatalogLossHasReferenceCasesInBothDtypes() throws {
+        let cases = try allCases()
+        for e in Catalog.entries {
+            for dtype in ["float32", "float64"] {
+                XCTAssertTrue(cases.contains { $0.loss == e.id && $0.dtype == dtype }, "\(e.id) has no \(dtype) reference case")
+            }
+        }
+    }
+
+    func testEveryEntryIsDocumentedForDescribe() {
+        for e in Catalog.entries {
+            XCTAssertFalse(e.summary.isEmpty || e.formula.isEmpty || e.gradient.isEmpty || e.notes.isEmpty, e.id)
+            XCTAssertTrue(e.options.contains { $0.name == "reduction" } || !e.options.isEmpty || e.id == "ppo-clip", "\(e.id) has no options")
+            XCTAssertTrue(e.inputs.contains { $0.kind == .differentiable || $0.kind == .labelsOrDifferentiable }, "\(e.id) has no ∂ input")
+            for o in e.options { XCTAssertFalse(o.summary.isEmpty, "\(e.id) option \(o.name)") }
+            XCTAssertTrue(Describe.text(for: e).contains(e.formula))
+        }
+    }
+
+    /// With `mean`, every gradient is the `sum` gradient divided by the same denominator as the
+    /// value: grad_mean = grad_sum · value_mean / value_sum.
+    func testGradientOfMeanIsGradientOfSumOverTheDenominator() throws {
+        var compared = 0
+        for c in try allCases() where c.dtype == "float64" && c.options["reduction"] == "mean" {
+            var sumOptions = c.options
+            sumOptions["reduction"] = "sum"
+            let m = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: c.grad)
+            let s = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: sumOptions, gradients: c.grad)
+            let vm = m.value.doubles[0], vs = s.value.doubles[0]
+            guard vs.isFinite, vm.isFinite, abs(vs) > 1e-12 else { continue }
+            let ratio = vm / vs
+            for (gm, gs) in zip(m.gradients, s.gradients) {
+                for (a, b) in zip(gm.tensor.doubles, gs.tensor.doubles) {
+                    XCTAssertEqual(a, b * ratio, accuracy: 1e-12 * max(1, abs(a)), "\(c.name) grad.\(gm.name)")
+                }
+            }
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 0)
+    }
+
+    /// A value-only call computes the same value as the call with gradients.
+    func testValueOnlyCallGivesTheSameValue() throws {
+        for c in try allCases() {
+            let full = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: c.grad)
+            let value = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: ["none"])
+            XCTAssertTrue(value.gradients.isEmpty, c.name)
+            assertClose(value.value, full.value, rtol: 1e-6, atolScale: 1e-7, "\(c.name) value-only")
+        }
+    }
+
+    /// Float in, Float out: a float32 call never returns float64 (no precision widening), and
+    /// the gradients have the shapes of their inputs.
+    func testOutputsKeepTheInputDtypeAndGradientsTheInputShape() throws {
+        for c in try allCases() {
+            let out = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: c.grad)
+            XCTAssertEqual(out.value.dtype, c.dtype, c.name)
+            for g in out.gradients {
+                XCTAssertEqual(g.tensor.dtype, c.dtype, "\(c.name) grad.\(g.name)")
+                XCTAssertEqual(g.tensor.shape, c.inputs[g.name]?.shape, "\(c.name) grad.\(g.name)")
+            }
+        }
+    }
+
+    func testUnknownOptionsAndInputsAreRejectedByName() throws {
+        let x = DynamicTensor.float32(Tensor([1, 2] as [Float]))
+        for e in Catalog.entries {
+            XCTAssertThrowsError(try Evaluator.evaluate(id: e.id, inputs: [:], options: ["no-such-option": "1"])) { err in
+                XCTAssertTrue("\(err)".contains("no-such-option") || "\(err)".contains("missing") || err is LossError, "\(e.id): \(err)")
+            }
+            XCTAssertThrowsError(try Evaluator.evaluate(id: e.id, inputs: ["bogus": x], options: [:])) { err in
+                XCTAssertTrue("\(err)".contains("bogus"), "\(e.id): \(err)")
+            }
+        }
+    }
+}
