@@ -68,12 +68,12 @@ public func binaryCrossEntropy<T: LossScalar>(
     // PyTorch's ε is the single-precision constant 1e-12f (9.99999996e-13), also in float64.
     let eps = T(Float(1e-12))
     @inline(__always) func terms(_ p: SIMD8<T>, _ t: SIMD8<T>, _ w: SIMD8<T>) -> LaneTerms<T> {
-        let logP = T.vlog(p).floored(at: -100)
+        let logP = T.vlog(p).lanesMax(-100)
         // log1p(−p) as log(u)·(−p)/(u − 1) with u = 1 − p, like PyTorch's log1p (−inf at p = 1).
         let u = 1 - p, d = u - 1
-        let logQ = (T.vlog(u) * (-p / d)).replacing(with: -p, where: d.lanesEqual(to: 0)).floored(at: -100)
+        let logQ = (T.vlog(u) * (-p / d)).replacing(with: -p, where: d .== 0).lanesMax(-100)
         let loss = (t - 1) * logQ - t * logP
-        let dp = (p - t) / ((1 - p) * p).floored(at: eps)
+        let dp = (p - t) / ((1 - p) * p).lanesMax(eps)
         return LaneTerms(loss: loss * w, d0: dp * w, d1: (logQ - logP) * w)
     }
     guard let weight, let weightLayout else {
@@ -148,10 +148,7 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
     if weight == nil && posWeight == nil {
         return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, t, _ in
             let g = LogisticLanes(x)
-            let u = 1 - t
-            // (1 − t)·relu(x) + t·relu(−x) + log(1 + e^(−|x|)), a zero factor beating an infinite x.
-            let loss = zeroWhere(x.rectified * u, u.lanesEqual(to: 0)) + zeroWhere((-x).rectified * t, t.lanesEqual(to: 0)) + g.l
-            return LaneTerms(loss: loss, d0: u - g.sigmoidOfNegation, d1: -x)
+            return LaneTerms(loss: logitCrossEntropy(x, t, g), d0: (1 - t) - g.sigmoidOfNegation, d1: -x)
         }
     }
     return evaluateBroadcastElementwise(
@@ -163,11 +160,11 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
         let u = 1 - t
         let pt = pw * t
         let logWeight = 1 + (pw - 1) * t
-        let xp = x.rectified, xn = (-x).rectified
-        let loss = zeroWhere(xp * u, u.lanesEqual(to: 0)) + zeroWhere(xn * pt, pt.lanesEqual(to: 0)) + logWeight * g.l
+        let xp = x.positivePart, xn = (-x).positivePart
+        let loss = zeroWhere(xp * u, u .== 0) + zeroWhere(xn * pt, pt .== 0) + logWeight * g.l
         let dx = u - logWeight * g.sigmoidOfNegation
-        let dt = -xp + zeroWhere(xn * pw, pw.lanesEqual(to: 0)) + (pw - 1) * g.l
-        let off = w.lanesEqual(to: 0)
+        let dt = -xp + zeroWhere(xn * pw, pw .== 0) + (pw - 1) * g.l
+        let off = w .== 0
         return LaneTerms(loss: zeroWhere(loss * w, off), d0: zeroWhere(dx * w, off), d1: zeroWhere(dt * w, off))
     }
 }
@@ -272,54 +269,54 @@ struct SigmoidFocalParameters<T: LossScalar> {
 /// labels) take a shorter path in the signed logit z = ±x; other groups the general one.
 @inlinable @inline(__always)
 func sigmoidFocalTerms<T: LossScalar>(_ x: SIMD8<T>, _ t: SIMD8<T>, _ f: SigmoidFocalParameters<T>) -> LaneTerms<T> {
-    let isOne = t.lanesEqual(to: 1)
-    let isZero = t.lanesEqual(to: 0)
+    let isOne = t .== 1
+    let isZero = t .== 0
     let g = LogisticLanes(x)
     let alphaT: SIMD8<T> = f.weighted ? (1 - f.alpha) + (2 * f.alpha - 1) * t : SIMD8(repeating: 1)
-    let noWeight = alphaT.lanesEqual(to: 0)
+    let noWeight = alphaT .== 0
 
     if all(isOne .| isZero) {
         // Hard labels: with z = x for t = 1 and z = −x for t = 0, p_t = σ(z), a = 1 − p_t = σ(−z),
         // CE = softplus(−z) = relu(−z) + l, log a = −softplus(z) = −(relu(z) + l).
         let sign = SIMD8<T>(repeating: -1).replacing(with: 1, where: isOne)
         let z = x * sign
-        let zNegative = z.lanesLess(than: 0)
+        let zNegative = z .< 0
         let sz = g.r.replacing(with: g.s, where: zNegative)      // σ(z)
         let a = g.s.replacing(with: g.r, where: zNegative)       // σ(−z)
-        let zp = z.rectified
-        let ce = (-z).rectified + g.l
+        let zp = z.positivePart
+        let ce = (-z).positivePart + g.l
         let m = f.modulator(a, log: -(zp + g.l))
         let loss = zeroWhere(alphaT * ce * m, noWeight)
         // ∂ℓ/∂z = −α_t·M·[σ(−z) + γ·CE·σ(z)]; CE·σ(z) → 0 as z → −inf.
-        let ceSz = zeroWhere(ce * sz, sz.lanesEqual(to: 0))
+        let ceSz = zeroWhere(ce * sz, sz .== 0)
         let dz = -alphaT * m * (a + f.gamma * ceSz)
         var dt = SIMD8<T>.zero
         if f.wantTarget {
             // CE / a: (l/e)·(1 + e) for z ≥ 0 (→ 1 as e → 0), CE·(1 + e) for z < 0.
-            let lOverE = (g.l / g.e).replacing(with: 1, where: g.e.lanesEqual(to: 0))
+            let lOverE = (g.l / g.e).replacing(with: 1, where: g.e .== 0)
             let ratio = (1 + g.e) * lOverE.replacing(with: ce, where: zNegative)
             var bracket = alphaT * (f.gamma * sign * (a - sz) * ratio - x)
             if f.weighted { bracket += (2 * f.alpha - 1) * ce }
-            dt = zeroWhere(m * bracket, m.lanesEqual(to: 0))
+            dt = zeroWhere(m * bracket, m .== 0)
         }
         return LaneTerms(loss: loss, d0: zeroWhere(sign * dz, noWeight), d1: dt)
     }
 
     let p = g.sigmoid, q = g.sigmoidOfNegation
-    let xp = x.rectified, xn = (-x).rectified
+    let xp = x.positivePart, xn = (-x).positivePart
     let u = 1 - t
-    let ce = zeroWhere(xp * u, isOne) + zeroWhere(xn * t, isZero) + g.l
+    let ce = logitCrossEntropy(x, t, g)
     let a = p * u + q * t                   // 1 − p_t, ≥ min(t, 1 − t) for t ∈ (0, 1)
     let m = f.modulator(a, log: T.vlog(a).replacing(with: -(xp + g.l), where: isOne).replacing(with: -(xn + g.l), where: isZero))
     let loss = zeroWhere(alphaT * ce * m, noWeight)
-    let ratio = (ce / a).replacing(with: 1, where: a.lanesEqual(to: 0))    // CE / a → 1 where both underflow
+    let ratio = (ce / a).replacing(with: 1, where: a .== 0)    // CE / a → 1 where both underflow
     let pq = p * q
-    let dx = alphaT * m * ((u * p - t * q) + zeroWhere(f.gamma * ratio * pq * (1 - 2 * t), pq.lanesEqual(to: 0)))
+    let dx = alphaT * m * ((u * p - t * q) + zeroWhere(f.gamma * ratio * pq * (1 - 2 * t), pq .== 0))
     var dt = SIMD8<T>.zero
     if f.wantTarget {
         var bracket = alphaT * (f.gamma * (q - p) * ratio - x)
         if f.weighted { bracket += (2 * f.alpha - 1) * ce }
-        dt = zeroWhere(m * bracket, m.lanesEqual(to: 0))
+        dt = zeroWhere(m * bracket, m .== 0)
     }
     return LaneTerms(loss: loss, d0: zeroWhere(dx, noWeight), d1: dt)
 }
@@ -362,7 +359,7 @@ public func softMarginLoss<T: LossScalar>(
     return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction) { x, t, _ in
         let z = -t * x
         let g = LogisticLanes(z)
-        return LaneTerms(loss: z.rectified + g.l, d0: -t * g.sigmoid)
+        return LaneTerms(loss: z.positivePart + g.l, d0: -t * g.sigmoid)
     }
 }
 
@@ -422,9 +419,8 @@ public func multilabelSoftMarginLoss<T: LossScalar>(
                 let wv = n == 8 ? load8(w + c) : loadPartial(w + c, n, pad: 0)
                 let lg = LogisticLanes(xv)
                 let u = 1 - tv
-                let off = wv.lanesEqual(to: 0)
-                let loss = zeroWhere(xv.rectified * u, u.lanesEqual(to: 0)) + zeroWhere((-xv).rectified * tv, tv.lanesEqual(to: 0)) + lg.l
-                acc += zeroWhere(loss * wv, off)
+                let off = wv .== 0
+                acc += zeroWhere(logitCrossEntropy(xv, tv, lg) * wv, off)
                 if let grad {
                     // σ(x) − t written as (1 − t)·σ(x) − t·σ(−x): exact for hard labels at saturation.
                     let g = zeroWhere((u * lg.sigmoid - tv * lg.sigmoidOfNegation) * wv, off) * SIMD8(repeating: scale)
@@ -437,402 +433,10 @@ public func multilabelSoftMarginLoss<T: LossScalar>(
     }
 }
 
-// MARK: - Lane comparisons and the logistic core
-// TODO(lead): move to Numerics/SIMDSupport.swift and use them in positivePart, magnitudeLanes,
-// lanesMax/Min, vlog1p, vsoftplus, vsigmoid and vsoftplusAndSigmoid. In generic code the
-// standard library's `.<`, `.==`, ... on SIMD8<T> are its generic per-lane loops (one scalar
-// compare and branch per lane; only the concrete SIMD8<Float>/SIMD8<Double> overloads are vector
-// compares), which made those shared helpers several times slower than the exp and log they
-// wrap. These dispatch to the concrete overloads; the type test folds away after specialization.
-
-/// A lane mask for `SIMD8<T>`.
-@usableFromInline
-typealias LaneMask<T: LossScalar> = SIMDMask<SIMD8<T.SIMDMaskScalar>>
-
-@usableFromInline
-enum LaneComparison { case less, lessOrEqual, equal, notEqual }
-
-/// `a op b` lane-wise, compiled to one vector compare for Float and Double.
+/// Binary cross-entropy on logits for 8 lanes, (1 − t)·relu(x) + t·relu(−x) + log(1 + e^(−|x|)),
+/// from the logistic pieces `g` of x; a zero factor beats an infinite x.
 @inlinable @inline(__always)
-func compareLanes<T: LossScalar>(_ a: SIMD8<T>, _ op: LaneComparison, _ b: SIMD8<T>) -> LaneMask<T> {
-    if T.self == Float.self {
-        let x = unsafeBitCast(a, to: SIMD8<Float>.self), y = unsafeBitCast(b, to: SIMD8<Float>.self)
-        let m: SIMDMask<SIMD8<Int32>>
-        switch op {
-        case .less: m = x .< y
-        case .lessOrEqual: m = x .<= y
-        case .equal: m = x .== y
-        case .notEqual: m = x .!= y
-        }
-        return unsafeBitCast(m, to: LaneMask<T>.self)
-    }
-    if T.self == Double.self {
-        let x = unsafeBitCast(a, to: SIMD8<Double>.self), y = unsafeBitCast(b, to: SIMD8<Double>.self)
-        let m: SIMDMask<SIMD8<Int64>>
-        switch op {
-        case .less: m = x .< y
-        case .lessOrEqual: m = x .<= y
-        case .equal: m = x .== y
-        case .notEqual: m = x .!= y
-        }
-        return unsafeBitCast(m, to: LaneMask<T>.self)
-    }
-    switch op {
-    case .less: return a .< b
-    case .lessOrEqual: return a .<= b
-    case .equal: return a .== b
-    case .notEqual: return a .!= b
-    }
-}
-
-extension SIMD8 where Scalar: LossScalar {
-    @inlinable @inline(__always)
-    func lanesLess(than b: SIMD8) -> LaneMask<Scalar> { compareLanes(self, .less, b) }
-    @inlinable @inline(__always)
-    func lanesLess(than b: Scalar) -> LaneMask<Scalar> { compareLanes(self, .less, SIMD8(repeating: b)) }
-    @inlinable @inline(__always)
-    func lanesLessOrEqual(to b: Scalar) -> LaneMask<Scalar> { compareLanes(self, .lessOrEqual, SIMD8(repeating: b)) }
-    @inlinable @inline(__always)
-    func lanesGreater(than b: Scalar) -> LaneMask<Scalar> { compareLanes(SIMD8(repeating: b), .less, self) }
-    @inlinable @inline(__always)
-    func lanesGreaterOrEqual(to b: Scalar) -> LaneMask<Scalar> { compareLanes(SIMD8(repeating: b), .lessOrEqual, self) }
-    @inlinable @inline(__always)
-    func lanesEqual(to b: Scalar) -> LaneMask<Scalar> { compareLanes(self, .equal, SIMD8(repeating: b)) }
-    @inlinable @inline(__always)
-    func lanesEqual(to b: SIMD8) -> LaneMask<Scalar> { compareLanes(self, .equal, b) }
-    /// The NaN lanes.
-    @inlinable @inline(__always)
-    var lanesNaN: LaneMask<Scalar> { compareLanes(self, .notEqual, self) }
-    /// max(x, 0); NaN stays NaN.
-    @inlinable @inline(__always)
-    var rectified: SIMD8 { replacing(with: 0, where: lanesLess(than: 0)) }
-    /// max(x, floor); NaN stays NaN.
-    @inlinable @inline(__always)
-    func floored(at floor: Scalar) -> SIMD8 { replacing(with: floor, where: lanesLess(than: floor)) }
-}
-
-/// The shared pieces of the logistic function of x, from one exponential and one logarithm:
-/// e = e^(−|x|), l = log(1 + e) (= softplus(−|x|)), r = 1/(1 + e) = σ(|x|), s = e·r = σ(−|x|).
-/// Then softplus(±x) = relu(±x) + l, and σ(x), σ(−x) are r and s in some order, each accurate
-/// to a few ulp relative to itself.
-@usableFromInline
-struct LogisticLanes<T: LossScalar> {
-    @usableFromInline var e: SIMD8<T>
-    @usableFromInline var l: SIMD8<T>
-    @usableFromInline var r: SIMD8<T>
-    @usableFromInline var s: SIMD8<T>
-    /// The lanes with x < 0.
-    @usableFromInline var negative: LaneMask<T>
-
-    @inlinable @inline(__always)
-    init(_ x: SIMD8<T>) {
-        negative = x.lanesLess(than: 0)
-        e = T.vexp(-x.replacing(with: -x, where: negative))
-        let u = 1 + e
-        r = 1 / u
-        s = e * r
-        // log1p(e) = log(u) + (e − (u − 1))/u: the first-order correction for the rounding of
-        // u = 1 + e (e − (u − 1) is exact), sharing the one division with r. It is e where u = 1.
-        l = T.vlog(u) + (e - (u - 1)) * r
-    }
-
-    /// σ(x).
-    @inlinable @inline(__always) var sigmoid: SIMD8<T> { r.replacing(with: s, where: negative) }
-    /// σ(−x) = 1 − σ(x).
-    @inlinable @inline(__always) var sigmoidOfNegation: SIMD8<T> { s.replacing(with: r, where: negative) }
-}
-
-// MARK: - Shared kernels and drivers of the family
-// TODO(lead): the broadcast reader, the row driver and the range scan are general; they could
-// move to Numerics/ if another family needs them.
-
-/// v with the lanes in `mask` set to 0 (a product 0·inf whose limit is 0, an element weighted out).
-@inlinable @inline(__always)
-func zeroWhere<T: LossScalar>(_ v: SIMD8<T>, _ mask: SIMDMask<SIMD8<T.SIMDMaskScalar>>) -> SIMD8<T> {
-    v.replacing(with: 0, where: mask)
-}
-
-/// The index of the first element of `tensor` outside [lower, upper] (NaN counts as outside).
-@inlinable
-func firstIndex<T: LossScalar>(outside lower: T, _ upper: T, in tensor: Tensor<T>) -> Int? {
-    tensor.withUnsafeBufferPointer { b -> Int? in
-        let p = base(b), n = b.count
-        let lo = SIMD8<T>(repeating: lower), hi = SIMD8<T>(repeating: upper)
-        var i = 0
-        // Eight lanes per comparison; the scalar loop below finds the exact index.
-        while i + 8 <= n {
-            let v = load8(p + i)
-            if !all(compareLanes(lo, .lessOrEqual, v) .& compareLanes(v, .lessOrEqual, hi)) { break }
-            i += 8
-        }
-        while i < n {
-            if !(p[i] >= lower && p[i] <= upper) { return i }
-            i += 1
-        }
-        return nil
-    }
-}
-
-/// Throws ``LossError/valueOutOfRange(argument:value:index:expected:)`` for the first element
-/// outside [0, 1] (or NaN).
-@inlinable
-func checkUnitInterval<T: LossScalar>(_ argument: String, _ tensor: Tensor<T>) throws(LossError) {
-    if let i = firstIndex(outside: 0, 1, in: tensor) {
-        let v = tensor.withUnsafeBufferPointer { $0[i] }
-        throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: "a value in [0, 1]")
-    }
-}
-
-/// The extent of the last (class) dimension of `input`, checked to be ≥ 1 and the rank in `ranks`.
-@inlinable
-func classDimension<T>(of input: Tensor<T>, ranks: ClosedRange<Int>) throws(LossError) -> Int {
-    try checkRank("input", input.shape, in: ranks)
-    guard let classes = input.shape.last, classes > 0 else {
-        throw .invalidShape(argument: "input", shape: input.shape, reason: "the class dimension is empty")
-    }
-    return classes
-}
-
-/// How an operand broadcast to the input's shape maps a linear input index to its own storage.
-/// Dimensions of extent 1 are dropped and neighbouring dimensions merged, so the common cases
-/// reduce to one of three fast forms.
-@usableFromInline
-struct BroadcastLayout: Sendable {
-    @usableFromInline
-    enum Kind: Sendable {
-        /// One value for every element.
-        case scalar
-        /// The operand has the input's shape.
-        case dense
-        /// Element i reads operand[i % period] (e.g. `pos_weight` `[C]` for input `[N, C]`).
-        case periodic(Int)
-        /// Anything else: an odometer over the merged dimensions.
-        case general
-    }
-    @usableFromInline let kind: Kind
-    /// The merged dimensions, outermost first, and the operand's stride in each (0 = broadcast).
-    @usableFromInline let extents: [Int]
-    @usableFromInline let strides: [Int]
-
-    @inlinable
-    init(kind: Kind, extents: [Int], strides: [Int]) {
-        self.kind = kind; self.extents = extents; self.strides = strides
-    }
-}
-
-/// The layout of an operand of shape `operand` broadcast (NumPy rules, aligned on the last
-/// dimension) to exactly `shape`.
-///
-/// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` unless every dimension of
-///   `operand` is 1 or equal to the aligned dimension of `shape`, and its rank is not larger.
-@inlinable
-func broadcastLayout(of operand: [Int], to shape: [Int], argument: String) throws(LossError) -> BroadcastLayout {
-    let fail = LossError.invalidShape(
-        argument: argument, shape: operand, reason: "does not broadcast to the input's shape \(describe(shape: shape))")
-    guard operand.count <= shape.count else { throw fail }
-    let aligned = [Int](repeating: 1, count: shape.count - operand.count) + operand
-    var strides = [Int](repeating: 0, count: shape.count)
-    var stride = 1
-    for d in shape.indices.reversed() {
-        guard aligned[d] == shape[d] || aligned[d] == 1 else { throw fail }
-        strides[d] = aligned[d] == 1 ? 0 : stride
-        stride *= aligned[d]
-    }
-    var extents: [Int] = [], merged: [Int] = []
-    for d in shape.indices where shape[d] != 1 {
-        if let outer = merged.last {
-            let bothBroadcast = outer == 0 && strides[d] == 0
-            let contiguous = outer != 0 && strides[d] != 0 && outer == strides[d] * shape[d]
-            if bothBroadcast || contiguous {
-                extents[extents.count - 1] *= shape[d]
-                merged[merged.count - 1] = strides[d]
-                continue
-            }
-        }
-        extents.append(shape[d])
-        merged.append(strides[d])
-    }
-    let kind: BroadcastLayout.Kind
-    if merged.allSatisfy({ $0 == 0 }) {
-        kind = .scalar
-    } else if merged.count == 1 {
-        kind = .dense
-    } else if merged.count == 2 && merged[0] == 0 {
-        kind = .periodic(extents[1])
-    } else {
-        kind = .general
-    }
-    return BroadcastLayout(kind: kind, extents: extents, strides: merged)
-}
-
-/// An operand tensor with its checked layout.
-@usableFromInline
-struct BroadcastOperandSource<T: LossScalar> {
-    @usableFromInline let tensor: Tensor<T>
-    @usableFromInline let layout: BroadcastLayout
-
-    @inlinable
-    init(_ tensor: Tensor<T>, _ layout: BroadcastLayout) { self.tensor = tensor; self.layout = layout }
-}
-
-/// Reads a broadcast operand 8 consecutive input elements at a time, without expanding it.
-@usableFromInline
-struct BroadcastReader<T: LossScalar> {
-    @usableFromInline
-    enum Kind {
-        case constant(T)
-        case dense
-        case periodic(Int)
-        case general
-    }
-    @usableFromInline let kind: Kind
-    /// The operand's storage; for `periodic`, a tile of period + 8 elements (tile[k] = operand[k % period]).
-    @usableFromInline let pointer: UnsafePointer<T>
-    @usableFromInline let extents: [Int]
-    @usableFromInline let strides: [Int]
-
-    /// The position of a block's reads: the input index (dense), the phase in the period
-    /// (periodic) or the operand offset with the odometer's digits (general).
-    @usableFromInline
-    struct Cursor {
-        @usableFromInline var position: Int
-        @usableFromInline var digits: [Int]
-
-        @inlinable init(position: Int, digits: [Int]) { self.position = position; self.digits = digits }
-    }
-
-    @inlinable
-    init(kind: Kind, pointer: UnsafePointer<T>, extents: [Int] = [], strides: [Int] = []) {
-        self.kind = kind; self.pointer = pointer; self.extents = extents; self.strides = strides
-    }
-
-    @inlinable
-    func cursor(at index: Int) -> Cursor {
-        switch kind {
-        case .constant: return Cursor(position: 0, digits: [])
-        case .dense: return Cursor(position: index, digits: [])
-        case .periodic(let period): return Cursor(position: index % period, digits: [])
-        case .general:
-            var digits = [Int](repeating: 0, count: extents.count)
-            var rest = index, offset = 0
-            for d in extents.indices.reversed() {
-                digits[d] = rest % extents[d]
-                rest /= extents[d]
-                offset += digits[d] * strides[d]
-            }
-            return Cursor(position: offset, digits: digits)
-        }
-    }
-
-    /// The operand's values for the next `n` (≤ 8) input elements; lanes past `n` are 1.
-    @inlinable @inline(__always)
-    func next(_ c: inout Cursor, lanes n: Int) -> SIMD8<T> {
-        switch kind {
-        case .constant(let v):
-            return SIMD8(repeating: v)
-        case .dense:
-            defer { c.position += n }
-            return n == 8 ? load8(pointer + c.position) : loadPartial(pointer + c.position, n, pad: 1)
-        case .periodic(let period):
-            let v = load8(pointer + c.position)
-            c.position += n
-            if c.position >= period { c.position %= period }
-            return v
-        case .general:
-            var v = SIMD8<T>(repeating: 1)
-            let last = extents.count - 1
-            for k in 0..<n {
-                v[k] = pointer[c.position]
-                var d = last
-                c.digits[d] += 1
-                c.position += strides[d]
-                while c.digits[d] == extents[d] && d > 0 {
-                    c.position -= strides[d] * extents[d]
-                    c.digits[d] = 0
-                    d -= 1
-                    c.digits[d] += 1
-                    c.position += strides[d]
-                }
-            }
-            return v
-        }
-    }
-}
-
-/// Calls `body` with a reader for `source` (a constant 1 when absent), valid inside `body` only.
-@inlinable
-func withBroadcastReader<T: LossScalar, R>(_ source: BroadcastOperandSource<T>?, _ body: (BroadcastReader<T>) -> R) -> R {
-    guard let source else {
-        return withUnsafePointer(to: T(1)) { body(BroadcastReader(kind: .constant(1), pointer: $0)) }
-    }
-    let layout = source.layout
-    return source.tensor.withUnsafeBufferPointer { b in
-        let p = base(b)
-        switch layout.kind {
-        case .scalar:
-            return body(BroadcastReader(kind: .constant(b.isEmpty ? 1 : b[0]), pointer: p))
-        case .dense:
-            return body(BroadcastReader(kind: .dense, pointer: p))
-        case .periodic(let period):
-            let tile = (0..<(period + 8)).map { b[$0 % period] }
-            return tile.withUnsafeBufferPointer { body(BroadcastReader(kind: .periodic(period), pointer: base($0))) }
-        case .general:
-            return body(BroadcastReader(kind: .general, pointer: p, extents: layout.extents, strides: layout.strides))
-        }
-    }
-}
-
-/// The elementwise driver for two same-shaped inputs and up to two broadcast operands (weights):
-/// one pass, 8 lanes at a time, writing the `none` losses and the requested gradients of `input`
-/// and `target` (the kernel's d0 and d1), split over threads like ``elementwiseLoss``.
-@inlinable
-func evaluateBroadcastElementwise<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, targetArgument: LossArgument?,
-    operands: (BroadcastOperandSource<T>?, BroadcastOperandSource<T>?),
-    wrt: Set<LossArgument>, reduction: Reduction,
-    kernel: (SIMD8<T>, SIMD8<T>, SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
-) -> LossResult<T> {
-    let shape = input.shape, count = input.count
-    let plan = ReductionPlan<T>(reduction, count: count)
-    let scale = SIMD8<T>(repeating: reduction == .none ? 1 : plan.gradientScale)
-    let wantTarget = targetArgument.map(wrt.contains) ?? false
-    var sum: T = 0
-    let arrays: [[T]?] = makeArrays(count: count, wanted: [reduction == .none, wrt.contains(.input), wantTarget]) { (out: [UnsafeMutablePointer<T>?]) in
-        guard count > 0 else { return }
-        withPointers([input, target]) { p in
-            withBroadcastReader(operands.0) { w in
-                withBroadcastReader(operands.1) { v in
-                    sum = blockedSum(count: count, blockSize: Parallelism.grain) { range in
-                        var wc = w.cursor(at: range.lowerBound), vc = v.cursor(at: range.lowerBound)
-                        var acc = SIMD8<T>.zero
-                        var i = range.lowerBound
-                        while i < range.upperBound {
-                            let n = min(8, range.upperBound - i)
-                            if n == 8 {
-                                let r = kernel(load8(p[0] + i), load8(p[1] + i), w.next(&wc, lanes: 8), v.next(&vc, lanes: 8))
-                                acc += r.loss
-                                if let o = out[0] { store8(r.loss, o + i) }
-                                if let g = out[1] { store8(r.d0 * scale, g + i) }
-                                if let g = out[2] { store8(r.d1 * scale, g + i) }
-                            } else {
-                                let r = kernel(
-                                    loadPartial(p[0] + i, n, pad: 0), loadPartial(p[1] + i, n, pad: 0),
-                                    w.next(&wc, lanes: n), v.next(&vc, lanes: n))
-                                acc += r.loss.replacing(with: 0, where: .!firstLanes(n, of: T.self))
-                                if let o = out[0] { storePartial(r.loss, o + i, n) }
-                                if let g = out[1] { storePartial(r.d0 * scale, g + i, n) }
-                                if let g = out[2] { storePartial(r.d1 * scale, g + i, n) }
-                            }
-                            i += 8
-                        }
-                        return acc.laneSum()
-                    }
-                }
-            }
-        }
-    }
-    var result = LossResult<T>(value: arrays[0].map { Tensor(uncheckedShape: shape, scalars: $0) } ?? Tensor(plan.value(fromSum: sum)))
-    if let g = arrays[1] { result.gradients[.input] = Tensor(uncheckedShape: shape, scalars: g) }
-    if let g = arrays[2], let arg = targetArgument { result.gradients[arg] = Tensor(uncheckedShape: shape, scalars: g) }
-    return result
+func logitCrossEntropy<T: LossScalar>(_ x: SIMD8<T>, _ t: SIMD8<T>, _ g: LogisticLanes<T>) -> SIMD8<T> {
+    let u = 1 - t
+    return zeroWhere(x.positivePart * u, u .== 0) + zeroWhere((-x).positivePart * t, t .== 0) + g.l
 }

@@ -152,7 +152,7 @@ struct DistillationKernel<T: LossScalar> {
 
         // The soft term. With m the row maxima (monotone under division by T > 0), shifted values
         // x/T − m/T use the limit 0 where both are +inf, so +inf logits take the probability mass.
-        let ms = classRowMax(x, n) * inverseTemperature, mt = classRowMax(t, n) * inverseTemperature
+        let ms = rowMax(x, n) * inverseTemperature, mt = rowMax(t, n) * inverseTemperature
         if ms == -.infinity || mt == -.infinity {
             if let g { for c in 0..<n { g[c] = .nan } }
             return .nan
@@ -161,7 +161,7 @@ struct DistillationKernel<T: LossScalar> {
         let msv = SIMD8<T>(repeating: ms), mtv = SIMD8<T>(repeating: mt)
         @inline(__always) func shifted(_ v: SIMD8<T>, _ m: SIMD8<T>) -> SIMD8<T> {
             let s = v * it
-            return zeroing(s - m, where: s, equals: m)
+            return zeroWhere(s - m, s .== m)
         }
         @inline(__always) func lanes(_ p: UnsafePointer<T>, _ i: Int, _ k: Int) -> SIMD8<T> {
             k == 8 ? load8(p + i) : loadPartial(p + i, k, pad: -.infinity)
@@ -175,7 +175,7 @@ struct DistillationKernel<T: LossScalar> {
             ss += es
             st += et
             // q·(log q − log p) up to the normalizers; zero where the teacher's probability is 0.
-            cross += zeroing(et * (dt - ds), where: et, equals: .zero)
+            cross += zeroWhere(et * (dt - ds), et .== 0)
             i += k
         }
         let sumS = ss.laneSum(), sumT = st.laneSum()

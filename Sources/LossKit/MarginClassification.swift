@@ -84,7 +84,7 @@ public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
                 let xv = n == 8 ? load8(x + c) : loadPartial(x + c, n, pad: -.infinity)
                 let z = shift + xv
                 // z > 0 is false for the padding (−inf) and for NaN, as in the reference.
-                let skip = .!z.lanesGreater(than: 0) .| lane(y - c, of: T.self)
+                let skip = .!(z .> 0) .| lane(y - c, of: T.self)
                 acc += zeroWhere(squared ? z * z : z, skip)
                 if let grad {
                     let g = zeroWhere(squared ? 2 * z : SIMD8(repeating: 1), skip) * gradScale
@@ -209,10 +209,10 @@ public func hingeEmbeddingLoss<T: LossScalar>(
     try checkSignLabels("target", target, allowZeroOne: false)
     let m = SIMD8<T>(repeating: margin)
     return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction, pads: (0, 1, 0)) { x, t, _ in
-        let similar = t.lanesEqual(to: 1)
+        let similar = t .== 1
         let gap = m - x
-        let loss = gap.rectified.replacing(with: x, where: similar)
-        let d = SIMD8<T>(repeating: -1).replacing(with: 0, where: gap.lanesLess(than: 0)).replacing(with: 1, where: similar)
+        let loss = gap.positivePart.replacing(with: x, where: similar)
+        let d = SIMD8<T>(repeating: -1).replacing(with: 0, where: gap .< 0).replacing(with: 1, where: similar)
         return LaneTerms(loss: loss, d0: d)
     }
 }
@@ -249,14 +249,9 @@ public func hingeEmbeddingLoss<T: LossScalar>(
 public func hingeLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    try checkSignLabels("target", target, allowZeroOne: true)
-    return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction) { x, t, _ in
-        let s = t.replacing(with: -1, where: t.lanesEqual(to: 0))
-        let h = 1 - s * x
-        let active = h.lanesGreater(than: 0)
-        return LaneTerms(loss: h.replacing(with: 0, where: .!active), d0: (-s).replacing(with: 0, where: .!active))
+    try evaluateHinge(input: input, target: target, reduction: reduction, wrt: wrt) { s, h in
+        let inactive = .!(h .> 0)
+        return LaneTerms(loss: h.replacing(with: 0, where: inactive), d0: (-s).replacing(with: 0, where: inactive))
     }
 }
 
@@ -283,13 +278,25 @@ public func hingeLoss<T: LossScalar>(
 public func squaredHingeLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws -> LossResult<T> {
+    try evaluateHinge(input: input, target: target, reduction: reduction, wrt: wrt) { s, h in
+        let r = h.positivePart
+        return LaneTerms(loss: r * r, d0: -2 * s * r)
+    }
+}
+
+/// The shared body of the Keras hinges: checks the targets ({−1, 1} or {0, 1}) and runs
+/// `terms(s, h)` elementwise, with s the target mapped to ±1 and h = 1 − s·x.
+@inlinable @inline(__always)
+func evaluateHinge<T: LossScalar>(
+    input: Tensor<T>, target: Tensor<T>, reduction: Reduction, wrt: Set<LossArgument>,
+    _ terms: (_ s: SIMD8<T>, _ h: SIMD8<T>) -> LaneTerms<T>
+) throws -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     try checkSignLabels("target", target, allowZeroOne: true)
     return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction) { x, t, _ in
-        let s = t.replacing(with: -1, where: t.lanesEqual(to: 0))
-        let h = (1 - s * x).rectified
-        return LaneTerms(loss: h * h, d0: -2 * s * h)
+        let s = t.replacing(with: -1, where: t .== 0)
+        return terms(s, 1 - s * x)
     }
 }
 
@@ -383,58 +390,4 @@ func checkSignLabels<T: LossScalar>(_ argument: String, _ t: Tensor<T>, allowZer
         return nil
     }
     if let (i, v, why) = bad { throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: why) }
-}
-
-/// A mask with only lane `k` set (no lane when `k` is outside 0..<8).
-@inlinable @inline(__always)
-func lane<T: LossScalar>(_ k: Int, of _: T.Type) -> SIMDMask<SIMD8<T.SIMDMaskScalar>> {
-    guard (0..<8).contains(k) else { return SIMDMask(repeating: false) }
-    return SIMD8<T>(0, 1, 2, 3, 4, 5, 6, 7).lanesEqual(to: T(k))
-}
-
-/// Calls `body` with the class weights (1 when absent).
-@inlinable
-func withWeights<T: LossScalar, R>(_ weight: Tensor<T>?, count: Int, _ body: (UnsafePointer<T>) -> R) -> R {
-    let w = weight ?? Tensor(uncheckedShape: [count], scalars: [T](repeating: 1, count: count))
-    return w.withUnsafeBufferPointer { body(base($0)) }
-}
-
-/// The driver of row losses: `input` is split into rows of `rowLength` contiguous elements;
-/// `body(row, x, grad, scale)` returns the row's loss and, when `grad` is non-nil, writes every
-/// element of the row's gradient already multiplied by `scale` (the reduction's factor times
-/// `gradientFactor`). Rows are split over threads deterministically. `none` returns the row
-/// losses with `valueShape`.
-@inlinable
-func evaluateRows<T: LossScalar>(
-    _ input: Tensor<T>, rowLength: Int, valueShape: [Int],
-    wrt: Set<LossArgument>, reduction: Reduction, gradientFactor: T = 1,
-    _ body: (Int, UnsafePointer<T>, UnsafeMutablePointer<T>?, T) -> T
-) -> LossResult<T> {
-    let rows = rowLength == 0 ? 0 : input.count / rowLength
-    let plan = ReductionPlan<T>(reduction, count: rows)
-    let scale = (reduction == .none ? 1 : plan.gradientScale) * gradientFactor
-    var values = [T](repeating: 0, count: reduction == .none ? rows : 0)
-    var sum: T = 0
-    let grads: [[T]?] = makeArrays(count: input.count, wanted: [wrt.contains(.input)]) { (g: [UnsafeMutablePointer<T>?]) in
-        input.withUnsafeBufferPointer { xb in
-            let x = base(xb)
-            values.withUnsafeMutableBufferPointer { vb in
-                // An empty array may still have a base address (the shared empty storage).
-                let out = reduction == .none ? vb.baseAddress : nil
-                sum = blockedSum(count: rows, blockSize: rowsPerBlock(rowLength: rowLength)) { range in
-                    var total: T = 0
-                    for row in range {
-                        let v = body(row, x + row * rowLength, g[0].map { $0 + row * rowLength }, scale)
-                        out?[row] = v
-                        total += v
-                    }
-                    return total
-                }
-            }
-        }
-    }
-    var result = LossResult<T>(
-        value: reduction == .none ? Tensor(uncheckedShape: valueShape, scalars: values) : Tensor(plan.value(fromSum: sum)))
-    if let g = grads[0] { result.gradients[.input] = Tensor(uncheckedShape: input.shape, scalars: g) }
-    return result
 }

@@ -43,11 +43,8 @@ public func meanSquaredError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
-        let e = x - y
-        return LaneTerms(loss: e * e, d0: 2 * e, d1: -2 * e)
+    try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) { e in
+        LaneTerms(loss: e * e, d0: 2 * e, d1: -2 * e)
     }
 }
 
@@ -90,10 +87,8 @@ public func meanAbsoluteError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
-        RegressionKernels.absolute(x - y)
+    try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
+        RegressionKernels.absolute($0)
     }
 }
 
@@ -213,12 +208,10 @@ public func huberLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, delta: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    try checkOption("delta", delta, expected: "> 0") { $0 > 0 }
-    return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
-        RegressionKernels.huber(x - y, delta: delta)
-    }
+    try RegressionKernels.errorLoss(
+        input: input, target: target, reduction: reduction, wrt: wrt,
+        options: { try checkOption("delta", delta, expected: "> 0") { $0 > 0 } }
+    ) { RegressionKernels.huber($0, delta: delta) }
 }
 
 /// Smooth L1 loss: quadratic (scaled by 1/β) for errors smaller than `beta`, the L1 loss beyond.
@@ -262,19 +255,16 @@ public func smoothL1Loss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, beta: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    try checkOption("beta", beta, expected: ">= 0") { $0 >= 0 }
-    let inputs: [(tensor: Tensor<T>, argument: LossArgument?)] = [(input, .input), (target, .target)]
     if beta == 0 {
         // PyTorch switches to l1_loss for β = 0 (the quadratic piece would divide by zero).
-        return evaluateElementwise(inputs, wrt: wrt, reduction: reduction) { x, y, _ in
-            RegressionKernels.absolute(x - y)
+        return try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
+            RegressionKernels.absolute($0)
         }
     }
-    return evaluateElementwise(inputs, wrt: wrt, reduction: reduction) { x, y, _ in
-        RegressionKernels.smoothL1(x - y, beta: beta)
-    }
+    return try RegressionKernels.errorLoss(
+        input: input, target: target, reduction: reduction, wrt: wrt,
+        options: { try checkOption("beta", beta, expected: ">= 0") { $0 >= 0 } }
+    ) { RegressionKernels.smoothL1($0, beta: beta) }
 }
 
 /// Log-cosh loss: log(cosh(input − target)), quadratic near 0 and linear for large errors.
@@ -317,10 +307,8 @@ public func logCoshLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
-        RegressionKernels.logCosh(x - y)
+    try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
+        RegressionKernels.logCosh($0)
     }
 }
 
@@ -369,7 +357,7 @@ public func meanSquaredLogarithmicError<T: LossScalar>(
     try checkValues("target", target, expected: "> -1") { !($0 <= -1) }
     return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
         // log1p of lanes > −1 (the correction of `vlog1p` holds on the whole range).
-        let d = RegressionKernels.log1p(x) - RegressionKernels.log1p(y)
+        let d = vlog1p(x) - vlog1p(y)
         let twice = 2 * d
         return LaneTerms(loss: d * d, d0: twice / (1 + x), d1: -twice / (1 + y))
     }
@@ -415,9 +403,9 @@ public func meanAbsolutePercentageError<T: LossScalar>(
 ) throws -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
-    let floor = SIMD8<T>(repeating: T(1e-7))
+    let floor = T(1e-7)
     return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction) { x, y, _ in
-        let w = 100 / RegressionKernels.maximum(RegressionKernels.magnitude(y), floor)
+        let w = 100 / y.magnitudeLanes.lanesMax(floor)
         let t = RegressionKernels.absolute(x - y)
         return LaneTerms(loss: t.loss * w, d0: t.d0 * w)
     }
@@ -482,22 +470,12 @@ public func gaussianNLLLoss<T: LossScalar>(
     full: Bool = false, eps: T = 1e-6, logVariance: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .variance]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    let layout = try RegressionKernels.broadcastLayout("var", variance.shape, against: input.shape)
-    try checkOption("eps", eps, expected: ">= 0 and finite") { $0 >= 0 && $0.isFinite }
     let constant: T = full ? T(0.5 * Double.log(2 * Double.pi)) : 0
-    if logVariance {
-        return RegressionKernels.evaluate(
-            input: input, target: target, third: variance, thirdArgument: .variance, layout: layout,
-            wrt: wrt, reduction: reduction
-        ) { x, y, s in RegressionKernels.gaussianLogVariance(x - y, s, constant: constant) }
-    }
-    try checkValues("var", variance, expected: ">= 0") { !($0 < 0) }
-    return RegressionKernels.evaluate(
-        input: input, target: target, third: variance, thirdArgument: .variance, layout: layout,
-        wrt: wrt, reduction: reduction
-    ) { x, y, v in RegressionKernels.gaussian(x - y, v, eps: eps, constant: constant) }
+    return try RegressionKernels.likelihood(
+        input: input, target: target, third: variance, name: "var", argument: .variance,
+        logForm: logVariance, eps: eps, reduction: reduction, wrt: wrt,
+        logKernel: { e, s in RegressionKernels.gaussianLogVariance(e, s, constant: constant) },
+        kernel: { e, v in RegressionKernels.gaussian(e, v, eps: eps, constant: constant) })
 }
 
 /// Laplace negative log-likelihood of `target` under Laplace(`input`, `scale`).
@@ -555,22 +533,12 @@ public func laplaceNLLLoss<T: LossScalar>(
     logScale: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .scale]
 ) throws -> LossResult<T> {
-    try reduction.validate()
-    try checkShape("target", target.shape, equals: input.shape)
-    let layout = try RegressionKernels.broadcastLayout("scale", scale.shape, against: input.shape)
-    try checkOption("eps", eps, expected: ">= 0 and finite") { $0 >= 0 && $0.isFinite }
     let constant: T = full ? T.log(2) : 0
-    if logScale {
-        return RegressionKernels.evaluate(
-            input: input, target: target, third: scale, thirdArgument: .scale, layout: layout,
-            wrt: wrt, reduction: reduction
-        ) { x, y, s in RegressionKernels.laplaceLogScale(x - y, s, constant: constant) }
-    }
-    try checkValues("scale", scale, expected: ">= 0") { !($0 < 0) }
-    return RegressionKernels.evaluate(
-        input: input, target: target, third: scale, thirdArgument: .scale, layout: layout,
-        wrt: wrt, reduction: reduction
-    ) { x, y, b in RegressionKernels.laplace(x - y, b, eps: eps, constant: constant) }
+    return try RegressionKernels.likelihood(
+        input: input, target: target, third: scale, name: "scale", argument: .scale,
+        logForm: logScale, eps: eps, reduction: reduction, wrt: wrt,
+        logKernel: { e, s in RegressionKernels.laplaceLogScale(e, s, constant: constant) },
+        kernel: { e, b in RegressionKernels.laplace(e, b, eps: eps, constant: constant) })
 }
 
 /// Poisson negative log-likelihood of counts `target` given a predicted rate.
@@ -654,128 +622,47 @@ public func poissonNLLLoss<T: LossScalar>(
 
 /// The per-lane formulas of the regression losses (value and partial derivatives), shared by the
 /// fused elementwise driver and the broadcast path of the likelihood losses.
-///
-/// Comparisons go through `less`/`lessOrEqual`/`equal`: in generic code the standard library's
-/// `.<` on `SIMD8<T>` compiles to a lane-by-lane loop of scalar compares and branches (even once
-/// specialized), which made these kernels 5–10× slower; the concrete `SIMD8<Float>` and
-/// `SIMD8<Double>` operators are single vector compares.
 @usableFromInline
 enum RegressionKernels {
-    @usableFromInline typealias Mask<T: LossScalar> = SIMDMask<SIMD8<T.SIMDMaskScalar>>
-
-    // TODO(lead): move these comparisons to Numerics/SIMDSupport.swift (or make them LossScalar
-    // hooks next to vexp/vlog); every family's kernels need them.
-
-    /// a .< b lane-wise as one vector compare (false where either lane is NaN).
+    /// The body of the losses of the error e = input − target over same-shaped tensors: the
+    /// checks (then the loss's own `options` checks), and `kernel(e)` fused over both inputs.
     @inlinable @inline(__always)
-    static func less<T: LossScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>) -> Mask<T> {
-        if T.self == Float.self {
-            let r = unsafeBitCast(a, to: SIMD8<Float>.self) .< unsafeBitCast(b, to: SIMD8<Float>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
+    static func errorLoss<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction, wrt: Set<LossArgument>,
+        options: () throws -> Void = {}, kernel: (SIMD8<T>) -> LaneTerms<T>
+    ) throws -> LossResult<T> {
+        try reduction.validate()
+        try checkShape("target", target.shape, equals: input.shape)
+        try options()
+        return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, y, _ in
+            kernel(x - y)
         }
-        if T.self == Double.self {
-            let r = unsafeBitCast(a, to: SIMD8<Double>.self) .< unsafeBitCast(b, to: SIMD8<Double>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
-        }
-        return a .< b
-    }
-
-    /// a .<= b lane-wise as one vector compare (false where either lane is NaN).
-    @inlinable @inline(__always)
-    static func lessOrEqual<T: LossScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>) -> Mask<T> {
-        if T.self == Float.self {
-            let r = unsafeBitCast(a, to: SIMD8<Float>.self) .<= unsafeBitCast(b, to: SIMD8<Float>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
-        }
-        if T.self == Double.self {
-            let r = unsafeBitCast(a, to: SIMD8<Double>.self) .<= unsafeBitCast(b, to: SIMD8<Double>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
-        }
-        return a .<= b
-    }
-
-    /// a .== b lane-wise as one vector compare (false where either lane is NaN).
-    @inlinable @inline(__always)
-    static func equal<T: LossScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>) -> Mask<T> {
-        if T.self == Float.self {
-            let r = unsafeBitCast(a, to: SIMD8<Float>.self) .== unsafeBitCast(b, to: SIMD8<Float>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
-        }
-        if T.self == Double.self {
-            let r = unsafeBitCast(a, to: SIMD8<Double>.self) .== unsafeBitCast(b, to: SIMD8<Double>.self)
-            return unsafeBitCast(r, to: Mask<T>.self)
-        }
-        return a .== b
-    }
-
-    /// The NaN lanes of x.
-    @inlinable @inline(__always)
-    static func isNaN<T: LossScalar>(_ x: SIMD8<T>) -> Mask<T> {
-        if T.self == Float.self {
-            let f = unsafeBitCast(x, to: SIMD8<Float>.self)
-            return unsafeBitCast(f .!= f, to: Mask<T>.self)
-        }
-        if T.self == Double.self {
-            let f = unsafeBitCast(x, to: SIMD8<Double>.self)
-            return unsafeBitCast(f .!= f, to: Mask<T>.self)
-        }
-        return x .!= x
-    }
-
-    /// max(x, y) lane-wise; NaN in x stays NaN.
-    @inlinable @inline(__always)
-    static func maximum<T: LossScalar>(_ x: SIMD8<T>, _ y: SIMD8<T>) -> SIMD8<T> {
-        x.replacing(with: y, where: less(x, y))
-    }
-
-    /// sign(x) lane-wise with sign(0) = sign(NaN) = 0, PyTorch's `abs` sub-gradient.
-    @inlinable @inline(__always)
-    static func sign<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
-        let zero = SIMD8<T>.zero
-        return zero.replacing(with: 1, where: less(zero, x)).replacing(with: -1, where: less(x, zero))
-    }
-
-    /// |x| lane-wise (NaN stays NaN).
-    @inlinable @inline(__always)
-    static func magnitude<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
-        x.replacing(with: -x, where: less(x, SIMD8<T>.zero))
-    }
-
-    /// log(1 + x) for lanes x > −1 (see `vlog1p`), with vector compares.
-    @inlinable @inline(__always)
-    static func log1p<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
-        let u = 1 + x
-        let d = u - 1
-        let r = T.vlog(u) * (x / d)
-        // u == 1: log1p(x) = x to working precision; u == inf: log(u) is already right.
-        return r.replacing(with: x, where: equal(d, SIMD8<T>.zero))
-            .replacing(with: u, where: equal(u, SIMD8<T>(repeating: .infinity)))
     }
 
     /// |e| with derivative ±sign(e) for (input, target).
     @inlinable @inline(__always)
     static func absolute<T: LossScalar>(_ e: SIMD8<T>) -> LaneTerms<T> {
-        let s = sign(e)
-        return LaneTerms(loss: magnitude(e), d0: s, d1: -s)
+        let s = e.signLanes
+        return LaneTerms(loss: e.magnitudeLanes, d0: s, d1: -s)
     }
 
     @inlinable @inline(__always)
     static func huber<T: LossScalar>(_ e: SIMD8<T>, delta: T) -> LaneTerms<T> {
-        let a = magnitude(e)
+        let a = e.magnitudeLanes
         let d = SIMD8<T>(repeating: delta)
-        let loss = (d * (a - 0.5 * d)).replacing(with: 0.5 * e * e, where: less(a, d))
+        let loss = (d * (a - 0.5 * d)).replacing(with: 0.5 * e * e, where: a .< d)
         // PyTorch's backward: e ≤ −δ → −δ, e ≥ δ → δ, else e (NaN stays NaN).
-        let g = e.replacing(with: -d, where: lessOrEqual(e, -d)).replacing(with: d, where: lessOrEqual(d, e))
+        let g = e.replacing(with: -d, where: e .<= -d).replacing(with: d, where: d .<= e)
         return LaneTerms(loss: loss, d0: g, d1: -g)
     }
 
     @inlinable @inline(__always)
     static func smoothL1<T: LossScalar>(_ e: SIMD8<T>, beta: T) -> LaneTerms<T> {
-        let a = magnitude(e)
+        let a = e.magnitudeLanes
         let b = SIMD8<T>(repeating: beta)
-        let loss = (a - 0.5 * b).replacing(with: 0.5 * e * e / b, where: less(a, b))
+        let loss = (a - 0.5 * b).replacing(with: 0.5 * e * e / b, where: a .< b)
         // PyTorch's backward: e < −β → −1, e > β → 1, else e/β.
-        let g = (e / b).replacing(with: -1, where: less(e, -b)).replacing(with: 1, where: less(b, e))
+        let g = (e / b).replacing(with: -1, where: e .< -b).replacing(with: 1, where: b .< e)
         return LaneTerms(loss: loss, d0: g, d1: -g)
     }
 
@@ -784,26 +671,26 @@ enum RegressionKernels {
     static func logCosh<T: LossScalar>(_ e: SIMD8<T>) -> LaneTerms<T> {
         let ln2 = SIMD8<T>(repeating: 0.693147180559945309417232121458176568)
         let one = SIMD8<T>(repeating: 1)
-        let a = magnitude(e)
-        let small = less(a, one)
+        let a = e.magnitudeLanes
+        let small = a .< one
         let x = -2 * a
         let E = T.vexp(x)  // e^(−2|e|) ∈ [0, 1]
         // 1 − E accurately for small |e| (Kahan's expm1: (E − 1)·x / log E), and directly where
         // E ≤ e^(−2) so there is no cancellation (and log E may be −inf).
-        let kahan = ((1 - E) * (x / T.vlog(E))).replacing(with: -x, where: equal(E, one))
+        let kahan = ((1 - E) * (x / T.vlog(E))).replacing(with: -x, where: E .== one)
         let m = (1 - E).replacing(with: kahan, where: small)
         let t = m / (2 - m)  // tanh |e|
         // One log1p: of −tanh² for |e| < 1 (log cosh = −½·log1p(−tanh²)), of E otherwise
         // (log cosh = |e| + log1p(E) − log 2).
-        let l = log1p(E.replacing(with: -t * t, where: small))
+        let l = vlog1p(E.replacing(with: -t * t, where: small))
         let loss = (a + l - ln2).replacing(with: -0.5 * l, where: small)
-        let g = t.replacing(with: -t, where: less(e, SIMD8<T>.zero)).replacing(with: e, where: isNaN(e))
+        let g = t.replacing(with: -t, where: e .< 0).replacing(with: e, where: e.nanLanes)
         return LaneTerms(loss: loss, d0: g, d1: -g)
     }
 
     @inlinable @inline(__always)
     static func gaussian<T: LossScalar>(_ e: SIMD8<T>, _ v: SIMD8<T>, eps: T, constant: T) -> LaneTerms<T> {
-        let vc = maximum(v, SIMD8(repeating: eps))  // straight-through clamp
+        let vc = v.lanesMax(eps)  // straight-through clamp
         let r = 1 / vc
         let q = e * r  // e/v̂
         let loss = 0.5 * (T.vlog(vc) + e * q) + constant
@@ -813,7 +700,7 @@ enum RegressionKernels {
     @inlinable @inline(__always)
     static func gaussianLogVariance<T: LossScalar>(_ e: SIMD8<T>, _ s: SIMD8<T>, constant: T) -> LaneTerms<T> {
         let p = T.vexp(-s)  // precision 1/σ²
-        let exact = equal(e, SIMD8<T>.zero)
+        let exact = e .== 0
         let q = (e * p).replacing(with: 0, where: exact)
         let w = (e * q).replacing(with: 0, where: exact)  // e²/σ², 0 for an exact fit even if p = inf
         return LaneTerms(loss: 0.5 * (s + w) + constant, d0: q, d1: -q, d2: 0.5 * (1 - w))
@@ -821,19 +708,19 @@ enum RegressionKernels {
 
     @inlinable @inline(__always)
     static func laplace<T: LossScalar>(_ e: SIMD8<T>, _ b: SIMD8<T>, eps: T, constant: T) -> LaneTerms<T> {
-        let bc = maximum(b, SIMD8(repeating: eps))
+        let bc = b.lanesMax(eps)
         let r = 1 / bc
-        let a = magnitude(e) * r  // |e|/b̂
-        let g = sign(e) * r
+        let a = e.magnitudeLanes * r  // |e|/b̂
+        let g = e.signLanes * r
         return LaneTerms(loss: T.vlog(bc) + a + constant, d0: g, d1: -g, d2: r * (1 - a))
     }
 
     @inlinable @inline(__always)
     static func laplaceLogScale<T: LossScalar>(_ e: SIMD8<T>, _ s: SIMD8<T>, constant: T) -> LaneTerms<T> {
         let p = T.vexp(-s)  // 1/b
-        let exact = equal(e, SIMD8<T>.zero)
-        let a = (magnitude(e) * p).replacing(with: 0, where: exact)
-        let g = (sign(e) * p).replacing(with: 0, where: exact)
+        let exact = e .== 0
+        let a = (e.magnitudeLanes * p).replacing(with: 0, where: exact)
+        let g = (e.signLanes * p).replacing(with: 0, where: exact)
         return LaneTerms(loss: s + a + constant, d0: g, d1: -g, d2: 1 - a)
     }
 
@@ -841,7 +728,7 @@ enum RegressionKernels {
     @inlinable @inline(__always)
     static func poissonLogInput<T: LossScalar>(_ x: SIMD8<T>, _ y: SIMD8<T>) -> LaneTerms<T> {
         let ex = T.vexp(x)
-        let yx = (y * x).replacing(with: 0, where: equal(y, SIMD8<T>.zero))
+        let yx = (y * x).replacing(with: 0, where: y .== 0)
         return LaneTerms(loss: ex - yx, d0: ex - y, d1: -x)
     }
 
@@ -850,7 +737,7 @@ enum RegressionKernels {
     static func poissonRate<T: LossScalar>(_ x: SIMD8<T>, _ y: SIMD8<T>, eps: T) -> LaneTerms<T> {
         let u = x + eps
         let lu = T.vlog(u)
-        let zero = equal(y, SIMD8<T>.zero)
+        let zero = y .== 0
         let ylu = (y * lu).replacing(with: 0, where: zero)
         let ratio = (y / u).replacing(with: 0, where: zero)
         return LaneTerms(loss: x - ylu, d0: 1 - ratio, d1: -lu)
@@ -862,7 +749,7 @@ enum RegressionKernels {
     static func addingStirling<T: LossScalar>(_ t: LaneTerms<T>, _ y: SIMD8<T>) -> LaneTerms<T> {
         let log2π: T = 1.837877066409345483560659472811235280
         let two = SIMD8<T>(repeating: 2)
-        let masked = lessOrEqual(y, SIMD8<T>(repeating: 1))  // where the term is not counted (NaN counts, as in PyTorch)
+        let masked = y .<= 1  // where the term is not counted (NaN counts, as in PyTorch)
         let ys = y.replacing(with: two, where: masked)  // log of a safe value elsewhere
         let ly = T.vlog(ys)
         let term = ys * ly - ys + 0.5 * (log2π + ly)
@@ -874,6 +761,29 @@ enum RegressionKernels {
     }
 
     // MARK: Broadcasting of the third argument (variance, scale)
+
+    /// The body of the likelihood losses with a scale-like third argument (Gaussian variance,
+    /// Laplace scale) named `name`: the checks, its broadcast layout, then `logKernel(e, s)` when
+    /// it holds logarithms (`logForm`, no clamp), or `kernel(e, v)` once it is checked ≥ 0;
+    /// e = input − target.
+    @inlinable @inline(__always)
+    static func likelihood<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, third: Tensor<T>, name: String, argument: LossArgument,
+        logForm: Bool, eps: T, reduction: Reduction, wrt: Set<LossArgument>,
+        logKernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>, kernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
+    ) throws -> LossResult<T> {
+        try reduction.validate()
+        try checkShape("target", target.shape, equals: input.shape)
+        let layout = try broadcastLayout(name, third.shape, against: input.shape)
+        try checkOption("eps", eps, expected: ">= 0 and finite") { $0 >= 0 && $0.isFinite }
+        if logForm {
+            return evaluate(input: input, target: target, third: third, thirdArgument: argument, layout: layout,
+                            wrt: wrt, reduction: reduction) { x, y, s in logKernel(x - y, s) }
+        }
+        try checkValues(name, third, expected: ">= 0") { !($0 < 0) }
+        return evaluate(input: input, target: target, third: third, thirdArgument: argument, layout: layout,
+                        wrt: wrt, reduction: reduction) { x, y, v in kernel(x - y, v) }
+    }
 
     /// How a likelihood loss's third argument covers `input`: `nil` for the same shape, else the
     /// decomposition of `input` into (outer, extent, inner) around the one dimension the argument
@@ -975,7 +885,7 @@ enum RegressionKernels {
                                 if i == layout.inner { i = 0; j += 1; if j == layout.extent { j = 0; o += 1 } }
                             }
                             let t = kernel(x, y, v)
-                            acc += n == 8 ? t.loss : t.loss.replacing(with: 0, where: .!firstLanes(n, of: T.self))
+                            acc += n == 8 ? t.loss : t.loss.keepingFirstLanes(n)
                             if let q = out[0] { storePartial(t.loss, q + start, n) }
                             if let q = out[1] { storePartial(t.d0 * s, q + start, n) }
                             if let q = out[2] { storePartial(t.d1 * s, q + start, n) }

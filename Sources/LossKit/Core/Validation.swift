@@ -54,3 +54,43 @@ public func checkLabels<L: BinaryInteger>(
         throw .labelOutOfRange(argument: argument, label: Int(clamping: l), classCount: classCount, index: i)
     }
 }
+
+/// The extent of the last (class) dimension of `input`, checked to be ≥ 1 and the rank in `ranks`.
+@inlinable
+func classDimension<T>(of input: Tensor<T>, ranks: ClosedRange<Int>) throws(LossError) -> Int {
+    try checkRank("input", input.shape, in: ranks)
+    guard let classes = input.shape.last, classes > 0 else {
+        throw .invalidShape(argument: "input", shape: input.shape, reason: "the class dimension is empty")
+    }
+    return classes
+}
+
+/// The index of the first element of `tensor` outside [lower, upper] (NaN counts as outside).
+@inlinable
+func firstIndex<T: LossScalar>(outside lower: T, _ upper: T, in tensor: Tensor<T>) -> Int? {
+    tensor.withUnsafeBufferPointer { b -> Int? in
+        let p = base(b), n = b.count
+        var i = 0
+        // Eight lanes per comparison; the scalar loop below finds the exact index.
+        while i + 8 <= n {
+            let v = load8(p + i)
+            if !all((v .>= lower) .& (v .<= upper)) { break }
+            i += 8
+        }
+        while i < n {
+            if !(p[i] >= lower && p[i] <= upper) { return i }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Throws ``LossError/valueOutOfRange(argument:value:index:expected:)`` for the first element
+/// outside [0, 1] (or NaN).
+@inlinable
+func checkUnitInterval<T: LossScalar>(_ argument: String, _ tensor: Tensor<T>) throws(LossError) {
+    if let i = firstIndex(outside: 0, 1, in: tensor) {
+        let v = tensor.withUnsafeBufferPointer { $0[i] }
+        throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: "a value in [0, 1]")
+    }
+}

@@ -63,7 +63,7 @@ func elementwiseLoss<T: LossScalar>(
             let t = kernel(
                 loadPartial(a + i, n, pad: pads.0), loadPartial(b + i, n, pad: pads.1),
                 loadPartial(c + i, n, pad: pads.2))
-            acc += t.loss.replacing(with: 0, where: .!firstLanes(n, of: T.self))
+            acc += t.loss.keepingFirstLanes(n)
             if let o = outputs.losses { storePartial(t.loss, o + i, n) }
             if let g = outputs.g0 { storePartial(t.d0 * s, g + i, n) }
             if let g = outputs.g1 { storePartial(t.d1 * s, g + i, n) }

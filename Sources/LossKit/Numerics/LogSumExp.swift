@@ -4,20 +4,33 @@ import RealModule
 // the spatial size for PyTorch's class dimension 1 of `[N, C, ...]`).
 
 /// The maximum of a contiguous row; NaN if any element is NaN, −inf for an empty row.
+///
+/// Two independent vector maxima (so the loop is not one chain of dependent `max`es) and a NaN
+/// mask, all single vector instructions; the row kernels of every family use this one.
 @inlinable
 func rowMax<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int) -> T {
-    var m = SIMD8<T>(repeating: -.infinity)
+    var m0 = SIMD8<T>(repeating: -.infinity), m1 = m0
     var nan = SIMDMask<SIMD8<T.SIMDMaskScalar>>(repeating: false)
     var i = 0
-    while i + 8 <= n {
-        let v = load8(p + i)
-        nan .|= v .!= v
-        m = m.replacing(with: v, where: m .< v)
+    while i + 16 <= n {
+        let a = load8(p + i), b = load8(p + i + 8)
+        nan .|= a.nanLanes .| b.nanLanes
+        m0 = m0.lanesMax(a)
+        m1 = m1.lanesMax(b)
+        i += 16
+    }
+    if i + 8 <= n {
+        let a = load8(p + i)
+        nan .|= a.nanLanes
+        m0 = m0.lanesMax(a)
         i += 8
     }
-    var r = m.laneMax()
-    while i < n { let v = p[i]; if v.isNaN { return .nan }; if r < v { r = v }; i += 1 }
-    return any(nan) ? .nan : r
+    if i < n {
+        let a = loadPartial(p + i, n - i, pad: -.infinity)
+        nan .|= a.nanLanes
+        m1 = m1.lanesMax(a)
+    }
+    return any(nan) ? .nan : m0.lanesMax(m1).laneMax()
 }
 
 /// Σ exp(p[i] − shift) over a contiguous row.

@@ -1,6 +1,7 @@
 import RealModule
-// Loads, stores and lane helpers for the 8-lane kernels. Everything here compiles to plain vector
-// instructions (no per-lane library calls); see STYLE.md "Swift performance notes".
+// Loads, stores and lane helpers for the 8-lane kernels: the one set every family uses. Everything
+// here compiles to plain vector instructions (no per-lane library calls or branches); comparisons
+// go through the concrete vector compares below. See STYLE.md "Swift performance notes".
 
 /// Loads 8 consecutive scalars starting at `p` (no alignment required).
 @inlinable @inline(__always)
@@ -28,28 +29,72 @@ func storePartial<T: LossScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>, _ 
     for i in 0..<n { p[i] = v[i] }
 }
 
-/// A mask with the first `n` lanes set.
+/// The lane indices 0…7 as scalars (exact in both precisions), for lane masks built by a compare.
+@inlinable @inline(__always)
+func laneIndices<T: LossScalar>(_: T.Type) -> SIMD8<T> { SIMD8<T>(0, 1, 2, 3, 4, 5, 6, 7) }
+
+/// A mask with the first `n` lanes set (none for n ≤ 0, all for n ≥ 8).
 @inlinable @inline(__always)
 func firstLanes<T: LossScalar>(_ n: Int, of _: T.Type) -> SIMDMask<SIMD8<T.SIMDMaskScalar>> {
-    SIMD8<T.SIMDMaskScalar>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<T.SIMDMaskScalar>(repeating: T.SIMDMaskScalar(n))
+    laneIndices(T.self) .< T(n)
+}
+
+/// A mask with only lane `k` set (none unless 0 ≤ k < 8).
+@inlinable @inline(__always)
+func lane<T: LossScalar>(_ k: Int, of _: T.Type) -> SIMDMask<SIMD8<T.SIMDMaskScalar>> {
+    laneIndices(T.self) .== T(k)
+}
+
+/// v with the lanes in `mask` set to 0 (a product 0·inf whose limit is 0, an element weighted out).
+@inlinable @inline(__always)
+func zeroWhere<T: LossScalar>(_ v: SIMD8<T>, _ mask: SIMDMask<SIMD8<T.SIMDMaskScalar>>) -> SIMD8<T> {
+    v.replacing(with: 0, where: mask)
 }
 
 extension SIMD8 where Scalar: LossScalar {
-    /// |x|, by clearing the sign (no per-lane call).
+    /// The lanes holding NaN.
     @inlinable @inline(__always)
-    var magnitudeLanes: SIMD8<Scalar> { replacing(with: -self, where: self .< 0) }
+    var nanLanes: ComparisonMask { self .!= self }
+
+    /// |x| lane-wise, by clearing the sign bit (|−0| = +0; NaN stays NaN).
+    @inlinable @inline(__always)
+    var magnitudeLanes: SIMD8<Scalar> {
+        if Scalar.self == Float.self {
+            let bits = unsafeBitCast(self, to: SIMD8<UInt32>.self) & 0x7fff_ffff
+            return unsafeBitCast(bits, to: SIMD8<Scalar>.self)
+        }
+        if Scalar.self == Double.self {
+            let bits = unsafeBitCast(self, to: SIMD8<UInt64>.self) & 0x7fff_ffff_ffff_ffff
+            return unsafeBitCast(bits, to: SIMD8<Scalar>.self)
+        }
+        return replacing(with: -self, where: self .< 0)
+    }
+
+    /// sign(x) lane-wise: ±1, and 0 for ±0 and NaN (PyTorch's `sign`, the sub-gradient of |x| it uses).
+    @inlinable @inline(__always)
+    var signLanes: SIMD8<Scalar> {
+        SIMD8.zero.replacing(with: 1, where: self .> 0).replacing(with: -1, where: self .< 0)
+    }
 
     /// max(x, 0) lane-wise; NaN stays NaN.
     @inlinable @inline(__always)
     var positivePart: SIMD8<Scalar> { replacing(with: 0, where: self .< 0) }
 
-    /// max(x, y) lane-wise; NaN in `self` stays NaN.
+    /// max(x, y) lane-wise; NaN in `self` stays NaN, NaN in `y` is skipped (one `max` instruction).
     @inlinable @inline(__always)
     func lanesMax(_ y: SIMD8<Scalar>) -> SIMD8<Scalar> { replacing(with: y, where: self .< y) }
 
-    /// min(x, y) lane-wise; NaN in `self` stays NaN.
+    /// max(x, y) lane-wise with a scalar floor; NaN stays NaN.
+    @inlinable @inline(__always)
+    func lanesMax(_ y: Scalar) -> SIMD8<Scalar> { replacing(with: y, where: self .< y) }
+
+    /// min(x, y) lane-wise; NaN in `self` stays NaN, NaN in `y` is skipped.
     @inlinable @inline(__always)
     func lanesMin(_ y: SIMD8<Scalar>) -> SIMD8<Scalar> { replacing(with: y, where: self .> y) }
+
+    /// The first `n` lanes, the others 0.
+    @inlinable @inline(__always)
+    func keepingFirstLanes(_ n: Int) -> SIMD8<Scalar> { replacing(with: 0, where: laneIndices(Scalar.self) .>= Scalar(n)) }
 
     /// The sum of the lanes, split by hand into a tree (the library's `sum()` may be a chain).
     @inlinable @inline(__always)
@@ -59,13 +104,13 @@ extension SIMD8 where Scalar: LossScalar {
         return b[0] + b[1]
     }
 
-    /// The largest lane (NaN if any lane is NaN).
+    /// The largest lane (NaN if any lane is NaN), by two vector max steps and one scalar compare.
     @inlinable @inline(__always)
     func laneMax() -> Scalar {
-        let a = lowHalf.replacing(with: highHalf, where: lowHalf .< highHalf)
-        let b = a.lowHalf.replacing(with: a.highHalf, where: a.lowHalf .< a.highHalf)
+        let a = lanesMax(SIMD8(lowHalf: highHalf, highHalf: lowHalf))
+        let b = a.lanesMax(SIMD8(a[2], a[3], a[0], a[1], a[6], a[7], a[4], a[5]))
         let m = b[0] < b[1] ? b[1] : b[0]
-        return (self .!= self) == SIMDMask(repeating: false) ? m : .nan
+        return any(nanLanes) ? .nan : m
     }
 }
 
@@ -122,4 +167,20 @@ extension SIMD8 where Scalar: LossScalar {
     static func .== (a: Self, b: Scalar) -> ComparisonMask { a .== Self(repeating: b) }
     @inlinable @inline(__always)
     static func .!= (a: Self, b: Scalar) -> ComparisonMask { a .!= Self(repeating: b) }
+
+    // Integer literals (`x .< 0`, `t .== 1`): for an integer-literal operand the type checker
+    // prefers the standard library's generic `SIMD.< (Self, Scalar)` (the per-lane loop) to the
+    // `Scalar` overloads above; an `Int` parameter matches the literal's default type exactly.
+    @inlinable @inline(__always)
+    static func .< (a: Self, b: Int) -> ComparisonMask { a .< Self(repeating: Scalar(b)) }
+    @inlinable @inline(__always)
+    static func .<= (a: Self, b: Int) -> ComparisonMask { a .<= Self(repeating: Scalar(b)) }
+    @inlinable @inline(__always)
+    static func .> (a: Self, b: Int) -> ComparisonMask { a .> Self(repeating: Scalar(b)) }
+    @inlinable @inline(__always)
+    static func .>= (a: Self, b: Int) -> ComparisonMask { a .>= Self(repeating: Scalar(b)) }
+    @inlinable @inline(__always)
+    static func .== (a: Self, b: Int) -> ComparisonMask { a .== Self(repeating: Scalar(b)) }
+    @inlinable @inline(__always)
+    static func .!= (a: Self, b: Int) -> ComparisonMask { a .!= Self(repeating: Scalar(b)) }
 }

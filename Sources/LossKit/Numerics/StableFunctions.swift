@@ -30,8 +30,10 @@ func clampedLog<T: LossScalar>(_ x: T) -> T { Swift.max(T.log(x), -100) }
 
 // MARK: - 8-lane forms
 
-/// log(1 + x) for x ≥ 0 lanes, accurate for tiny x: log(u)·x/(u − 1) with u = 1 + x
-/// (the classic correction for the rounding of u), and x itself where u rounds to 1.
+/// log(1 + x) for lanes x > −1 (−inf at x = −1, NaN below), accurate for tiny x:
+/// log(u)·x/(u − 1) with u = 1 + x (the classic correction for the rounding of u), and x itself
+/// where u rounds to 1. Valid on the whole domain: below x = −½, u = 1 + x is exact and the
+/// correction is 1.
 @inlinable @inline(__always)
 func vlog1p<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
     let u = 1 + x
@@ -41,25 +43,51 @@ func vlog1p<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
     return r.replacing(with: x, where: d .== 0).replacing(with: u, where: u .== .infinity)
 }
 
-/// softplus for 8 lanes (see ``softplus(_:)``).
+/// The shared pieces of the logistic function of x, from one exponential, one logarithm and one
+/// division: e = e^(−|x|), l = log(1 + e) (= softplus(−|x|)), r = 1/(1 + e) = σ(|x|),
+/// s = e·r = σ(−|x|). Then softplus(±x) = relu(±x) + l, and σ(x), σ(−x) are r and s in some
+/// order, each accurate to a few ulp relative to itself.
+@usableFromInline
+struct LogisticLanes<T: LossScalar> {
+    @usableFromInline var e: SIMD8<T>
+    @usableFromInline var l: SIMD8<T>
+    @usableFromInline var r: SIMD8<T>
+    @usableFromInline var s: SIMD8<T>
+    /// The lanes with x < 0.
+    @usableFromInline var negative: SIMD8<T>.ComparisonMask
+
+    @inlinable @inline(__always)
+    init(_ x: SIMD8<T>) {
+        negative = x .< 0
+        e = T.vexp(-x.magnitudeLanes)
+        let u = 1 + e
+        r = 1 / u
+        s = e * r
+        // log1p(e) = log(u) + (e − (u − 1))/u: the first-order correction for the rounding of
+        // u = 1 + e (e − (u − 1) is exact), sharing the one division with r. It is e where u = 1.
+        l = T.vlog(u) + (e - (u - 1)) * r
+    }
+
+    /// σ(x).
+    @inlinable @inline(__always) var sigmoid: SIMD8<T> { r.replacing(with: s, where: negative) }
+    /// σ(−x) = 1 − σ(x).
+    @inlinable @inline(__always) var sigmoidOfNegation: SIMD8<T> { s.replacing(with: r, where: negative) }
+}
+
+/// softplus for 8 lanes (see ``softplus(_:)``): relu(x) + log(1 + e^(−|x|)).
 @inlinable @inline(__always)
 func vsoftplus<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
     // The NaN lanes stay NaN through positivePart and exp.
-    x.positivePart + vlog1p(T.vexp(-x.magnitudeLanes))
+    x.positivePart + LogisticLanes(x).l
 }
 
 /// σ(x) for 8 lanes, from e^(−|x|) so that neither sign overflows.
 @inlinable @inline(__always)
-func vsigmoid<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> {
-    let e = T.vexp(-x.magnitudeLanes)
-    let r = 1 / (1 + e)
-    return r.replacing(with: e * r, where: x .< 0)
-}
+func vsigmoid<T: LossScalar>(_ x: SIMD8<T>) -> SIMD8<T> { LogisticLanes(x).sigmoid }
 
-/// softplus(x) and σ(x) together, sharing the one exponential.
+/// softplus(x) and σ(x) together, sharing the one exponential and the one division.
 @inlinable @inline(__always)
 func vsoftplusAndSigmoid<T: LossScalar>(_ x: SIMD8<T>) -> (softplus: SIMD8<T>, sigmoid: SIMD8<T>) {
-    let e = T.vexp(-x.magnitudeLanes)
-    let r = 1 / (1 + e)
-    return (x.positivePart + vlog1p(e), r.replacing(with: e * r, where: x .< 0))
+    let g = LogisticLanes(x)
+    return (x.positivePart + g.l, g.sigmoid)
 }
