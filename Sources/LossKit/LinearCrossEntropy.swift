@@ -1,0 +1,519 @@
+import Dispatch
+import RealModule
+// Family I of LOSSES.md: large vocabularies.
+
+/// Cross-entropy of a linear layer's output, `crossEntropy(input · weightᵀ + bias, target)`,
+/// computed without ever holding the `[N, V]` logits.
+///
+/// ```
+/// zᵢ = input[i] · weightᵀ + bias                    (the logits of row i, length V)
+/// lseᵢ = log Σ_c exp(zᵢc)
+/// ℓᵢ = (1 − ε)(lseᵢ − zᵢ,yᵢ) + ε(lseᵢ − (1/V) Σ_c zᵢc)   (0 where yᵢ = ignoreIndex)
+/// loss = Σ ℓᵢ / #{i : yᵢ ≠ ignoreIndex} (mean, default) | Σ ℓᵢ (sum) | ℓ (none, shape [N])
+/// ```
+/// Shapes: `input` (hidden states) `[N, D]`, `weight` (classifier) `[V, D]`, `target` `[N]`
+/// class indices in `0..<V`, `bias` `[V]`.
+///
+/// Gradient, with gᵢc = s·(softmax(zᵢ)c − (1 − ε)·[c = yᵢ] − ε/V) (gᵢ = 0 for ignored rows; s = 1
+/// for sum and none, 1 / #non-ignored for mean):
+/// ```
+/// ∂loss/∂input = g · weight        [N, D]
+/// ∂loss/∂weight = gᵀ · input       [V, D]
+/// ∂loss/∂bias = Σᵢ gᵢ              [V]
+/// ```
+///
+/// The vocabulary is processed in chunks of `chunkSize` columns and the batch in blocks of up to
+/// 512 rows, so the logits never exist beyond one `rows × chunkSize` tile (Cut Cross-Entropy,
+/// Wijmans et al. 2024; Liger Kernel's fused linear cross-entropy). A first pass over the chunks
+/// merges each row's running maximum and sum of exponentials once per 256 columns (online
+/// log-sum-exp) and picks up the target logit and, with smoothing, the sum of the logits; a
+/// second pass recomputes each tile, turns it into the gradient tile g in place, and accumulates
+/// `g · weight`, `gᵀ · input` and the column sums of g. The extra memory is the tile plus packed
+/// copies of the current rows of `input` and of g, O(rows × (chunkSize + D)) scalars: about
+/// 10 MB for N = 512, D = 1024, V = 32000 in Float, against 131 MB for the logits and their
+/// gradient. The price is computing the logits twice (four matrix products instead of three).
+/// Results are bitwise identical for any ``Parallelism/maximumThreads`` and depend on `chunkSize`
+/// only through rounding.
+///
+/// - Parameters:
+///   - input: hidden states `[N, D]`.
+///   - weight: the classifier's weight `[V, D]` (V ≥ 1).
+///   - target: class indices `[N]` in `0..<V`, or `ignoreIndex`.
+///   - bias: optional classifier bias `[V]`.
+///   - ignoreIndex: targets equal to this contribute neither loss nor gradient and are not
+///     counted by `mean` (default −100).
+///   - labelSmoothing: ε ∈ [0, 1]: the target distribution is (1 − ε)·one-hot + ε/V.
+///   - reduction: `.mean` (default), `.sum` or `.none` (per row, shape `[N]`).
+///   - chunkSize: the vocabulary chunk (columns per logits tile); `nil` picks one so a tile is
+///     about 2 MB. It changes speed and memory only.
+///   - wrt: the gradients to compute, among `.input`, `.weight`, `.bias` (default all; `.bias`
+///     only when `bias` is given). Without any, only the first pass runs.
+/// - Returns: the loss (0-d, or `[N]` for `.none`) and the requested gradients.
+/// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if `input` or `weight` is not
+///   rank 2 or V = 0; ``LossError/shapeMismatch(argument:expected:actual:)`` if `weight` is not
+///   `[V, D]`, `target` not `[N]` or `bias` not `[V]`; ``LossError/labelOutOfRange(argument:label:classCount:index:)``
+///   for a target outside `0..<V` that is not `ignoreIndex`;
+///   ``LossError/invalidOption(name:value:expected:)`` for ε outside [0, 1], `chunkSize` < 1 or
+///   `batchmean`.
+///
+/// Edge cases: an empty batch gives NaN with `mean` (0/0, like PyTorch) and 0 with `sum`, with
+/// zero gradients; a batch whose targets are all ignored gives NaN with `mean` (as the reference)
+/// and zero gradients. A bias of −inf masks a class (its probability and gradients are 0); with
+/// ε > 0 such a class makes the smoothing term, and the loss, +inf, as in the reference. NaN in
+/// the inputs propagates to the loss and gradients.
+///
+/// Matches `torch.nn.functional.cross_entropy(F.linear(input, weight, bias), target,
+/// ignore_index=, label_smoothing=, reduction=)` in value and in the gradients of input, weight
+/// and bias.
+///
+/// ```swift
+/// let x = try Tensor(shape: [2, 2], scalars: [1, 0, 0, 1] as [Float])
+/// let w = try Tensor(shape: [3, 2], scalars: [1, 0, 0, 1, 1, 1] as [Float])
+/// let r = try linearCrossEntropy(input: x, weight: w, target: Tensor([0, 2] as [Int32]))
+/// r.scalar                    // 0.86199474   (the logits are [1, 0, 1] and [0, 1, 1])
+/// r.gradients[.input]         // [[-0.077681184, 0.28884062], [-0.21115938, -0.077681184]]
+/// ```
+@inlinable
+public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
+    input: Tensor<T>, weight: Tensor<T>, target: Tensor<L>, bias: Tensor<T>? = nil,
+    ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
+    chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias]
+) throws -> LossResult<T> {
+    try reduction.validate()
+    try checkRank("input", input.shape, in: 2...2)
+    try checkRank("weight", weight.shape, in: 2...2)
+    let n = input.shape[0], d = input.shape[1], v = weight.shape[0]
+    try checkShape("weight", weight.shape, equals: [v, d])
+    guard v > 0 else {
+        throw LossError.invalidShape(argument: "weight", shape: weight.shape, reason: "the vocabulary (dimension 0) is empty")
+    }
+    try checkShape("target", target.shape, equals: [n])
+    if let bias { try checkShape("bias", bias.shape, equals: [v]) }
+    try checkOption("label-smoothing", labelSmoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
+    if let chunkSize { try checkOption("chunk-size", chunkSize, expected: "a positive integer") { $0 > 0 } }
+    try checkLabels("target", target, classCount: v, ignoreIndex: ignoreIndex)
+
+    // Class index per row, −1 for an ignored target (the ignore index wins, as in PyTorch, even
+    // when it is a valid class).
+    var counted = 0
+    let labels: [Int] = target.withUnsafeBufferPointer { t in
+        t.map { l in
+            if l == ignoreIndex { return -1 }
+            counted += 1
+            return Int(l)
+        }
+    }
+    let plan = ReductionPlan<T>(reduction, count: counted)
+    let geometry = LinearCrossEntropyGeometry(rows: n, columns: v, scalarSize: MemoryLayout<T>.stride, chunk: chunkSize)
+    let wantInput = wrt.contains(.input), wantWeight = wrt.contains(.weight)
+    let wantBias = wrt.contains(.bias) && bias != nil
+
+    var losses: [T] = []
+    var gradInput: [T]? = nil, gradWeight: [T]? = nil, gradBias: [T]? = nil
+    input.withUnsafeBufferPointer { xb in
+        weight.withUnsafeBufferPointer { wb in
+            labels.withUnsafeBufferPointer { yb in
+                let run = { (bp: UnsafePointer<T>?) in
+                    gradInput = withOptionalOutput(wantInput, count: n * d) { dx in
+                        gradWeight = withOptionalOutput(wantWeight, count: v * d) { dw in
+                            gradBias = withOptionalOutput(wantBias, count: v) { db in
+                                losses = fusedLinearCrossEntropy(
+                                    x: base(xb), w: base(wb), bias: bp, labels: base(yb),
+                                    n: n, d: d, v: v, smoothing: labelSmoothing,
+                                    gradientScale: reduction == .mean ? plan.gradientScale : 1,
+                                    geometry: geometry, gradInput: dx, gradWeight: dw, gradBias: db)
+                            }
+                        }
+                    }
+                }
+                if let bias { bias.withUnsafeBufferPointer { run(base($0)) } } else { run(nil) }
+            }
+        }
+    }
+
+    var total: T = 0
+    for l in losses { total += l }
+    var result = LossResult<T>(
+        value: reduction == .none ? Tensor(uncheckedShape: [n], scalars: losses) : Tensor(plan.value(fromSum: total)))
+    if let g = gradInput { result.gradients[.input] = Tensor(uncheckedShape: [n, d], scalars: g) }
+    if let g = gradWeight { result.gradients[.weight] = Tensor(uncheckedShape: [v, d], scalars: g) }
+    if let g = gradBias { result.gradients[.bias] = Tensor(uncheckedShape: [v], scalars: g) }
+    return result
+}
+
+/// The tiling of the fused kernel: rows per block, vocabulary columns per chunk, and the
+/// columns of one unit of work inside a chunk (one `kc`-slice of the matrix multiply, so a unit
+/// packs whole slices of the gradient tile for ∂input = g·weight).
+@usableFromInline
+struct LinearCrossEntropyGeometry {
+    @usableFromInline let rowBlock: Int
+    @usableFromInline let chunk: Int
+    @usableFromInline var unit: Int { MatrixMultiplyBlocking.kc }
+
+    /// The bytes of one logits tile when the chunk is chosen automatically.
+    @usableFromInline static let tileBytes = 1 << 21
+
+    @inlinable
+    init(rows: Int, columns: Int, scalarSize: Int, chunk: Int?) {
+        rowBlock = max(1, min(rows, 512))
+        if let chunk {
+            self.chunk = min(chunk, columns)
+        } else {
+            // Whole units, at least two so that two threads share a chunk.
+            let kc = MatrixMultiplyBlocking.kc
+            let fit = LinearCrossEntropyGeometry.tileBytes / (rowBlock * scalarSize)
+            self.chunk = min(columns, max(2 * kc, fit / kc * kc))
+        }
+    }
+}
+
+/// Allocates an uninitialized array of `count` elements when `wanted`, lets `body` fill it (or
+/// calls `body(nil)`), and returns it.
+@inlinable
+func withOptionalOutput<T: LossScalar>(
+    _ wanted: Bool, count: Int, _ body: (UnsafeMutablePointer<T>?) -> Void
+) -> [T]? {
+    guard wanted else { body(nil); return nil }
+    return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        body(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!)
+        initialized = count
+    }
+}
+
+/// The two-pass chunked kernel. Returns the per-row losses (0 for ignored rows) and writes every
+/// element of each non-nil gradient (already multiplied by `gradientScale`).
+///
+/// Work is split so that a chunk costs one parallel region in the first pass and two in the
+/// second: threads take units (column slices) of the chunk for the logits, the row statistics,
+/// the gradient tile, the weight and bias gradients and the packing of the gradient tile, then
+/// columns of the input gradient. The current block of input rows is packed once for all the
+/// products that read it. Every element is computed the same way whatever the thread count; the
+/// per-unit row statistics are merged in unit order.
+@inlinable
+func fusedLinearCrossEntropy<T: LossScalar>(
+    x: UnsafePointer<T>, w: UnsafePointer<T>, bias: UnsafePointer<T>?, labels: UnsafePointer<Int>,
+    n: Int, d: Int, v: Int, smoothing eps: T, gradientScale scale: T,
+    geometry: LinearCrossEntropyGeometry,
+    gradInput: UnsafeMutablePointer<T>?, gradWeight: UnsafeMutablePointer<T>?, gradBias: UnsafeMutablePointer<T>?
+) -> [T] {
+    typealias B = MatrixMultiplyBlocking
+    if n == 0 {
+        gradWeight?.update(repeating: 0, count: v * d)
+        gradBias?.update(repeating: 0, count: v)
+        return []
+    }
+    let rowBlock = geometry.rowBlock, chunk = geometry.chunk, unit = geometry.unit
+    let maxUnits = (chunk + unit - 1) / unit
+    // Tile rows are padded so that their stride is not a multiple of 4 KiB (walking down a
+    // column of the tile, as the weight gradient's packing does, would otherwise hit one cache set).
+    let ld = (chunk + 15) / 16 * 16 + 16
+    let threads = Parallelism.threadCount
+    let tile = MatrixMultiplyWorkspace<T>.allocate(rowBlock * ld)
+    // The rows of `input` packed for z = x·wᵀ (as A) and for ∂w = gᵀ·x (as B), and the gradient
+    // tile packed for ∂x = g·w (as A).
+    let xA = MatrixMultiplyWorkspace<T>.allocate(B.packedCountA(rows: rowBlock, depth: d))
+    let xB = gradWeight == nil ? nil : MatrixMultiplyWorkspace<T>.allocate(B.packedCountB(depth: rowBlock, columns: d, T.self))
+    let gA = gradInput == nil ? nil : MatrixMultiplyWorkspace<T>.allocate(B.packedCountA(rows: rowBlock, depth: chunk))
+    let workspaces = (0..<threads).map { _ in MatrixMultiplyWorkspace<T>(threads: 1) }
+    defer {
+        tile.deallocate(); xA.deallocate(); xB?.deallocate(); gA?.deallocate()
+    }
+    let weight = MatrixOperand.rowMajor(w, columns: d)
+
+    /// Rows r0 ..< r0 + nb of `input` packed as A (and as B when `asB`), packing only what is
+    /// not packed already (slices over threads).
+    var packedRowsA = -1, packedRowsB = -1
+    func packRows(_ r0: Int, _ nb: Int, asB: Bool) -> (a: MatrixOperand<T>, b: MatrixOperand<T>?) {
+        let rows = MatrixOperand.rowMajor(x + r0 * d, columns: d)
+        let a = MatrixOperand(UnsafePointer(xA), rowStride: 0, columnStride: 0,
+                              packed: PackedLayout(panel: B.mr, paddedExtent: (nb + B.mr - 1) / B.mr * B.mr))
+        let b = asB ? packedOperandB(columns: d, into: xB!) : nil
+        let aSlices = packedRowsA == r0 ? 0 : (d + B.kc - 1) / B.kc
+        let bSlices = !asB || packedRowsB == r0 ? 0 : (nb + B.kc - 1) / B.kc
+        forEachRange(aSlices + bSlices, workPerItem: nb * B.kc, limit: threads) { _, range in
+            for s in range {
+                if s < aSlices {
+                    let pc = s * B.kc
+                    packA(rows, rows: 0, nb, columns: pc, min(B.kc, d - pc), into: xA + pc * a.packed!.paddedExtent, mr: B.mr)
+                } else {
+                    packSliceB(rows, slice: (s - aSlices) * B.kc, depth: nb, columns: d, into: b!)
+                }
+            }
+        }
+        packedRowsA = r0
+        if asB { packedRowsB = r0 }
+        return (a, b)
+    }
+
+    /// tile[0 ..< nb, j0 ..< j0 + cols] = x · w[c0 + j0 ..< c0 + j0 + cols]ᵀ (the bias is added by
+    /// the row passes), on the calling thread.
+    func logits(_ xa: MatrixOperand<T>, _ nb: Int, columns c: Int, _ j0: Int, _ cols: Int, _ ws: MatrixMultiplyWorkspace<T>) {
+        matrixMultiply(
+            m: nb, n: cols, k: d, xa, weight.droppingRows(c + j0).transposed,
+            into: tile + j0, ldc: ld, accumulate: false, workspace: ws, parallel: false)
+    }
+
+    // Pass 1: per row, the running maximum and sum of exponentials, the target logit and the sum
+    // of the logits. Each unit shifts its exponentials by max(running maximum, its own maximum),
+    // which after the first chunks is almost always the running maximum, so the merge (in unit
+    // order) rarely needs an exponential.
+    var runningMax = [T](repeating: -.infinity, count: n)
+    var runningSum = [T](repeating: 0, count: n)
+    var targetLogit = [T](repeating: 0, count: n)
+    var logitSum = [T](repeating: 0, count: n)
+    var unitMax = [T](repeating: 0, count: maxUnits * rowBlock)
+    var unitSum = [T](repeating: 0, count: maxUnits * rowBlock)
+    var unitLogitSum = [T](repeating: 0, count: maxUnits * rowBlock)
+    runningMax.withUnsafeMutableBufferPointer { mb in
+    runningSum.withUnsafeMutableBufferPointer { sb in
+    targetLogit.withUnsafeMutableBufferPointer { tb in
+    logitSum.withUnsafeMutableBufferPointer { zb in
+    unitMax.withUnsafeMutableBufferPointer { umb in
+    unitSum.withUnsafeMutableBufferPointer { usb in
+    unitLogitSum.withUnsafeMutableBufferPointer { uzb in
+        let m = mb.baseAddress!, s = sb.baseAddress!, t = tb.baseAddress!, z = zb.baseAddress!
+        let um = umb.baseAddress!, us = usb.baseAddress!, uz = uzb.baseAddress!
+        var r0 = 0
+        while r0 < n {
+            let nb = min(rowBlock, n - r0)
+            let xa = packRows(r0, nb, asB: false).a
+            var c0 = 0
+            while c0 < v {
+                let vc = min(chunk, v - c0)
+                let units = (vc + unit - 1) / unit
+                forEachRange(units, workPerItem: nb * unit * d, limit: threads) { thread, range in
+                    for u in range {
+                        let j0 = u * unit, cols = min(unit, vc - j0)
+                        logits(xa, nb, columns: c0, j0, cols, workspaces[thread])
+                        for i in 0..<nb {
+                            let row = tile + i * ld + j0, r = r0 + i
+                            let cm = addBiasAndMaximum(row, bias.map { $0 + c0 + j0 }, cols)
+                            // NaN logits are not in the maximum; they reach the sum (and the
+                            // loss) through exp. A shift of −inf (all −inf so far) becomes 0 so
+                            // that no exp(−inf − (−inf)) is formed.
+                            let shift = Swift.max(m[r], cm)
+                            let (e, sum) = sumExpAndSum(row, cols, shift: shift == -.infinity ? 0 : shift, withSum: eps > 0)
+                            um[u * nb + i] = shift
+                            us[u * nb + i] = e
+                            uz[u * nb + i] = sum
+                            let y = labels[r] - c0 - j0
+                            if y >= 0 && y < cols { t[r] = row[y] }
+                        }
+                    }
+                }
+                for i in 0..<nb {
+                    let r = r0 + i
+                    var mr = m[r], sr = s[r], zr = z[r]
+                    for u in 0..<units {
+                        let mu = um[u * nb + i], su = us[u * nb + i]
+                        if mu > mr {
+                            sr *= T.exp(mr - mu)
+                            mr = mu
+                        }
+                        sr += mu == mr ? su : su * T.exp(mu - mr)
+                        zr += uz[u * nb + i]
+                    }
+                    m[r] = mr; s[r] = sr; z[r] = zr
+                }
+                c0 += vc
+            }
+            r0 += nb
+        }
+    }}}}}}}
+
+    // Per-row log-sum-exp and loss.
+    var lse = [T](repeating: 0, count: n)
+    var losses = [T](repeating: 0, count: n)
+    let vT = T(v)
+    for r in 0..<n {
+        let mr = runningMax[r]
+        lse[r] = mr.isFinite ? mr + T.log(runningSum[r]) : mr
+        guard labels[r] >= 0 else { continue }
+        var l: T = 0
+        if eps < 1 { l += (1 - eps) * (lse[r] - targetLogit[r]) }
+        if eps > 0 { l += eps * (lse[r] - logitSum[r] / vT) }
+        losses[r] = l
+    }
+    guard gradInput != nil || gradWeight != nil || gradBias != nil else { return losses }
+
+    // Pass 2: recompute each tile unit by unit, turn it into the gradient tile in place, and
+    // accumulate the products. The products read the tile through strides (no transposed copy).
+    let offTarget = eps / vT * scale, onTarget = (1 - eps) * scale
+    lse.withUnsafeBufferPointer { lb in
+        let lse = lb.baseAddress!
+        var c0 = 0
+        while c0 < v {
+            let vc = min(chunk, v - c0)
+            let units = (vc + unit - 1) / unit
+            let chunkWeight = weight.droppingRows(c0)
+            var r0 = 0
+            while r0 < n {
+                let nb = min(rowBlock, n - r0)
+                let (xa, xb) = packRows(r0, nb, asB: gradWeight != nil)
+                let paddedRows = (nb + B.mr - 1) / B.mr * B.mr
+                let ga = gA.map {
+                    MatrixOperand(UnsafePointer($0), rowStride: 0, columnStride: 0, packed: PackedLayout(panel: B.mr, paddedExtent: paddedRows))
+                }
+                let firstRows = r0 == 0
+                forEachRange(units, workPerItem: nb * unit * d, limit: threads) { thread, range in
+                    let ws = workspaces[thread]
+                    for u in range {
+                        let j0 = u * unit, cols = min(unit, vc - j0)
+                        logits(xa, nb, columns: c0, j0, cols, ws)
+                        for i in 0..<nb {
+                            let row = tile + i * ld + j0, y = labels[r0 + i]
+                            if y < 0 {
+                                row.update(repeating: 0, count: cols)
+                                continue
+                            }
+                            softmaxGradientRow(row, bias.map { $0 + c0 + j0 }, cols, lse: lse[r0 + i], scale: scale, offset: offTarget)
+                            let yu = y - c0 - j0
+                            if yu >= 0 && yu < cols { row[yu] -= onTarget }
+                        }
+                        let g = UnsafePointer(tile + j0)
+                        if let dw = gradWeight {
+                            // ∂weight[c0 + j0 ..< c0 + j0 + cols] (+)= gᵀ · x[r0 ..< r0 + nb]
+                            matrixMultiply(
+                                m: cols, n: d, k: nb, MatrixOperand.rowMajor(g, columns: ld).transposed, xb!,
+                                into: dw + (c0 + j0) * d, ldc: d, accumulate: !firstRows, workspace: ws, parallel: false)
+                        }
+                        if let db = gradBias {
+                            let out = db + c0 + j0
+                            if firstRows { out.update(repeating: 0, count: cols) }
+                            for i in 0..<nb { addRow(g + i * ld, to: out, cols) }
+                        }
+                        if let gA {
+                            // The gradient tile as A of ∂x = g·w: this unit's columns are one kc-slice.
+                            packA(.rowMajor(g, columns: ld), rows: 0, nb, columns: 0, cols, into: gA + j0 * paddedRows, mr: B.mr)
+                        }
+                    }
+                }
+                if let dx = gradInput, let ga {
+                    // ∂input[r0 ..< r0 + nb] (+)= g · w[c0 ..< c0 + vc], threads taking columns.
+                    let nr = B.nr(T.self), panels = (d + nr - 1) / nr
+                    forEachRange(panels, workPerItem: nr * vc * nb, limit: threads) { thread, range in
+                        let j0 = range.lowerBound * nr, j1 = min(d, range.upperBound * nr)
+                        matrixMultiply(
+                            m: nb, n: j1 - j0, k: vc, ga, chunkWeight.droppingColumns(j0),
+                            into: dx + r0 * d + j0, ldc: d, accumulate: c0 > 0, workspace: workspaces[thread], parallel: false)
+                    }
+                }
+                r0 += nb
+            }
+            c0 += vc
+        }
+    }
+    return losses
+}
+
+/// row[j] ← (exp(row[j] + bias[j] − lse) − offset)·scale: the softmax gradient of a row before
+/// the target's one-hot is subtracted.
+@inlinable
+func softmaxGradientRow<T: LossScalar>(
+    _ row: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>?, _ n: Int, lse: T, scale: T, offset: T
+) {
+    let l = SIMD8<T>(repeating: lse), s = SIMD8<T>(repeating: scale), o = SIMD8<T>(repeating: offset)
+    var j = 0
+    if let bias {
+        while j + 8 <= n {
+            store8(T.vexp(load8(row + j) + load8(bias + j) - l) * s - o, row + j)
+            j += 8
+        }
+        if j < n {
+            let z = loadPartial(row + j, n - j, pad: 0) + loadPartial(bias + j, n - j, pad: 0)
+            storePartial(T.vexp(z - l) * s - o, row + j, n - j)
+        }
+    } else {
+        while j + 8 <= n {
+            store8(T.vexp(load8(row + j) - l) * s - o, row + j)
+            j += 8
+        }
+        if j < n { storePartial(T.vexp(loadPartial(row + j, n - j, pad: 0) - l) * s - o, row + j, n - j) }
+    }
+}
+
+/// Adds `bias` (if any) to a row of logits in place and returns the row's maximum, −inf for an
+/// empty row. NaN elements are left out of the maximum.
+@inlinable
+func addBiasAndMaximum<T: LossScalar>(_ row: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>?, _ n: Int) -> T {
+    var m0 = SIMD8<T>(repeating: -.infinity), m1 = m0
+    var j = 0
+    if let bias {
+        while j + 16 <= n {
+            let a = load8(row + j) + load8(bias + j), b = load8(row + j + 8) + load8(bias + j + 8)
+            store8(a, row + j)
+            store8(b, row + j + 8)
+            m0 = m0.lanesMax(a)
+            m1 = m1.lanesMax(b)
+            j += 16
+        }
+    } else {
+        while j + 16 <= n {
+            m0 = m0.lanesMax(load8(row + j))
+            m1 = m1.lanesMax(load8(row + j + 8))
+            j += 16
+        }
+    }
+    let m = m0.lanesMax(m1)
+    var r = m[0]
+    for i in 1..<8 where r < m[i] { r = m[i] }
+    while j < n {
+        if let bias { row[j] += bias[j] }
+        if r < row[j] { r = row[j] }
+        j += 1
+    }
+    return r
+}
+
+/// (Σ exp(row[j] − shift), Σ row[j]) over a contiguous row; the plain sum only when `withSum`.
+@inlinable
+func sumExpAndSum<T: LossScalar>(_ row: UnsafePointer<T>, _ n: Int, shift: T, withSum: Bool) -> (T, T) {
+    var e0 = SIMD8<T>.zero, e1 = e0, s0 = e0, s1 = e0
+    let c = SIMD8<T>(repeating: shift)
+    var j = 0
+    while j + 16 <= n {
+        let a = load8(row + j), b = load8(row + j + 8)
+        e0 += T.vexp(a - c)
+        e1 += T.vexp(b - c)
+        if withSum { s0 += a; s1 += b }
+        j += 16
+    }
+    if j + 8 <= n {
+        let a = load8(row + j)
+        e0 += T.vexp(a - c)
+        if withSum { s0 += a }
+        j += 8
+    }
+    if j < n {
+        e1 += T.vexp(loadPartial(row + j, n - j, pad: -.infinity) - c)
+        if withSum { s1 += loadPartial(row + j, n - j, pad: 0) }
+    }
+    return ((e0 + e1).laneSum(), withSum ? (s0 + s1).laneSum() : 0)
+}
+
+/// dst[j] += src[j] for j < n.
+@inlinable
+func addRow<T: LossScalar>(_ src: UnsafePointer<T>, to dst: UnsafeMutablePointer<T>, _ n: Int) {
+    var j = 0
+    while j + 8 <= n {
+        store8(load8(dst + j) + load8(src + j), dst + j)
+        j += 8
+    }
+    while j < n { dst[j] += src[j]; j += 1 }
+}
+
+/// Runs `body(thread, range)` on contiguous ranges of `0..<count` split over at most `limit`
+/// threads when the work (`count × workPerItem` element operations) is large enough. Items must
+/// be independent, so the split never changes a result; `thread` indexes per-thread scratch.
+// TODO(lead): move to Numerics/Parallel.swift next to blockedSum.
+@inlinable
+func forEachRange(_ count: Int, workPerItem: Int, limit: Int, _ body: (_ thread: Int, _ range: Range<Int>) -> Void) {
+    let threads = min(limit, Parallelism.threadCount, count, max(1, count * workPerItem / Parallelism.grain))
+    if threads <= 1 {
+        if count > 0 { body(0, 0..<count) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        body(t, t * count / threads ..< (t + 1) * count / threads)
+    }
+}
