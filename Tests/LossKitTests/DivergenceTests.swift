@@ -469,14 +469,8 @@ private func forBothPrecisions<P: PrecisionTest>(_: P.Type) throws {
 
 /// Deterministic normal-ish values (sum of uniforms from a SplitMix64 stream) times `scale`.
 private func randomTensor<T: LossScalar>(_ shape: [Int], seed: UInt64, scale: Double = 1) -> Tensor<T> {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15
-    func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
+    var rng = SplitMix64(state: seed &* 0x9E37_79B9_7F4A_7C15)
+    func next() -> Double { rng.unit() }
     let count = shape.reduce(1, *)
     let values = (0..<count).map { _ in T(((0..<4).map { _ in next() }.reduce(0, +) - 2) * scale) }
     return try! Tensor(shape: shape, scalars: values)

@@ -300,18 +300,6 @@ final class NPYTests: XCTestCase {
 
     // MARK: Fuzzing
 
-    /// SplitMix64: a tiny, seedable PRNG.
-    private struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testFuzzedInputsNeverCrash() {
         var rng = SplitMix64(state: 0x5EED_1234)
         let seeds: [[UInt8]] = [

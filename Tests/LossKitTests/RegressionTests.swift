@@ -628,31 +628,19 @@ final class RegressionTests: XCTestCase {
 
 // MARK: - Helpers
 
-/// A deterministic generator (SplitMix64) so failures name reproducible inputs.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
-    mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * next() }
-}
 
 /// Valid inputs for a regression loss id, by name (positive var/scale, msle values > −1, counts).
 private func sampleInputs<T: LossScalar>(_ id: String, shape: [Int], _: T.Type, seed: UInt64) -> [String: DynamicTensor] {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix64(state: seed)
     let count = shape.reduce(1, *)
-    func make(_ f: (inout SplitMix) -> Double) -> DynamicTensor {
+    func make(_ f: (inout SplitMix64) -> Double) -> DynamicTensor {
         DynamicTensor(try! Tensor(shape: shape, scalars: (0..<count).map { _ in T(f(&rng)) }))
     }
     switch id {
     case "msle":
         return ["input": make { $0.uniform(-0.9, 4) }, "target": make { $0.uniform(-0.9, 4) }]
     case "mape":
-        return ["input": make { $0.uniform(-2, 2) }, "target": make { r in (r.next() < 0.5 ? -1 : 1) * r.uniform(0.5, 2) }]
+        return ["input": make { $0.uniform(-2, 2) }, "target": make { r in (r.unit() < 0.5 ? -1 : 1) * r.uniform(0.5, 2) }]
     case "poisson-nll":
         return ["input": make { $0.uniform(-2, 2) }, "target": make { ($0.uniform(0, 6)).rounded(.down) }]
     case "gaussian-nll":

@@ -179,18 +179,6 @@ final class VectorMathTests: XCTestCase {
         -700, -708, -709, -740, -745, -746, -800, -1e10, 1e-300, -1e-300, Double(bitPattern: 2025),
     ]
 
-    /// Deterministic SplitMix64.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Random bit patterns (every exponent, both signs, denormals, NaNs) plus `uniform`
     /// values drawn uniformly from `range`.
     static func sampledDoubles(seed: UInt64, bitPatterns: Int, uniform: Int,
