@@ -81,13 +81,10 @@ func withOptionalPointer<T, R>(_ t: Tensor<T>?, _ body: (UnsafePointer<T>?) -> R
 func withLossOutputs<T: LossScalar>(
     positions: Int, wantsLosses: Bool, gradientCount: Int, wantsGradient: Bool,
     _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
-) -> (losses: [T]?, gradient: [T]?) {
-    var gradient: [T]?
-    let losses = makeArrays(count: positions, wanted: [wantsLosses]) { (lp: [UnsafeMutablePointer<T>?]) in
-        gradient = makeArrays(count: gradientCount, wanted: [wantsGradient]) { (gp: [UnsafeMutablePointer<T>?]) in
-            body(lp[0], gp[0])
-        }[0]
-    }[0]
+) -> (losses: TensorBuffer<T>?, gradient: TensorBuffer<T>?) {
+    let losses = wantsLosses ? TensorBuffer<T>(uninitializedCount: positions) : nil
+    let gradient = wantsGradient ? TensorBuffer<T>(uninitializedCount: gradientCount) : nil
+    body(losses?.base, gradient?.base)
     return (losses, gradient)
 }
 
@@ -687,11 +684,11 @@ public func crossEntropy<T: LossScalar>(
     let scale = reduction == .none ? 1 : plan.gradientScale
     let wantsInput = wrt.contains(.input), wantsTarget = wrt.contains(.target)
     var sum: T = 0
-    var targetGradient: [T]?
+    var targetGradient: TensorBuffer<T>?
     let out = withLossOutputs(
         positions: layout.positions, wantsLosses: reduction == .none, gradientCount: input.count, wantsGradient: wantsInput
     ) { (losses: UnsafeMutablePointer<T>?, gx: UnsafeMutablePointer<T>?) in
-        targetGradient = makeArrays(count: input.count, wanted: [wantsTarget]) { (gt: [UnsafeMutablePointer<T>?]) in
+        targetGradient = makeBuffers(count: input.count, wanted: [wantsTarget]) { (gt: [UnsafeMutablePointer<T>?]) in
             input.withUnsafeBufferPointer { xb in
                 target.withUnsafeBufferPointer { tb in
                     withOptionalPointer(weight) { w in

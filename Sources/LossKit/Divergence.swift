@@ -320,9 +320,9 @@ enum DivergenceKernels {
         let wantRows = reduction == .none && !perElement
         let wantElements = reduction == .none && perElement
         var sum: T = 0
-        var rowLosses: [T]?
-        let arrays = makeArrays(count: count, wanted: [wantElements, wrt.contains(arguments.0), wrt.contains(arguments.1)]) { out in
-            rowLosses = makeArrays(count: outer * inner, wanted: [wantRows]) { rows in
+        var rowLosses: TensorBuffer<T>?
+        let arrays = makeBuffers(count: count, wanted: [wantElements, wrt.contains(arguments.0), wrt.contains(arguments.1)]) { out in
+            rowLosses = makeBuffers(count: outer * inner, wanted: [wantRows]) { rows in
                 x.withUnsafeBufferPointer { xb in
                     t.withUnsafeBufferPointer { tb in
                         sum = runRows(

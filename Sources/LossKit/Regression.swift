@@ -151,7 +151,7 @@ public func euclideanLoss<T: LossScalar>(
     let rowLength = input.shape.dropFirst().reduce(1, *)
     let count = input.count
     var losses = [T](repeating: 0, count: batch)
-    let grads = makeArrays(count: count, wanted: [wrt.contains(.input), wrt.contains(.target)]) { (g: [UnsafeMutablePointer<T>?]) in
+    let grads = makeBuffers(count: count, wanted: [wrt.contains(.input), wrt.contains(.target)]) { (g: [UnsafeMutablePointer<T>?]) in
         withPointers([input, target]) { p in
             for n in 0..<batch {
                 let offset = n * rowLength
@@ -831,7 +831,7 @@ enum RegressionKernels {
         let wantThird = wrt.contains(thirdArgument)
         var thirdGradient = wantThird ? [T](repeating: 0, count: third.count) : []
         var sum: T = 0
-        let arrays = makeArrays(
+        let arrays = makeBuffers(
             count: count, wanted: [reduction == .none, wrt.contains(.input), wrt.contains(.target)]
         ) { (out: [UnsafeMutablePointer<T>?]) in
             withPointers([input, target, third]) { p in

@@ -1,9 +1,10 @@
 /// A dense, row-major (C order) array: a shape plus contiguous scalars.
 ///
 /// `Tensor` is the small value type LossKit's functions take and return. It either owns its
-/// scalars (an `Array`, copy-on-write) or borrows a caller's buffer without copying it
+/// scalars (copy-on-write) or borrows a caller's buffer without copying it
 /// (``init(unsafeBorrowing:shape:)``), so data that lives in another framework's memory can be
-/// handed to a loss as is.
+/// handed to a loss as is. Tensors built from an array keep that array; the results of LossKit's
+/// kernels live in an aligned buffer of their own (see ``scalars`` for what that costs).
 ///
 /// ```swift
 /// let logits = try Tensor(shape: [2, 3], scalars: [1, 2, 3, 1, 0, -1] as [Float])
@@ -17,8 +18,12 @@ public struct Tensor<Scalar>: @unchecked Sendable {
 
     @usableFromInline
     enum Storage {
+        /// Scalars given as an array.
         case owned([Scalar])
+        /// A caller's memory, read in place.
         case borrowed(UnsafeBufferPointer<Scalar>)
+        /// An aligned allocation written by a kernel (or a copy made to mutate a borrowed tensor).
+        case buffer(TensorBuffer<Scalar>)
     }
 
     /// Creates a tensor that owns `scalars`, laid out in C order.
@@ -60,6 +65,14 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         self.storage = .owned(scalars)
     }
 
+    /// Internal initializer for a kernel's output: `buffer` is fully initialized and
+    /// `shape` describes exactly `buffer.count` elements.
+    @inlinable
+    init(uncheckedShape shape: [Int], scalars buffer: TensorBuffer<Scalar>) {
+        self.shape = shape
+        self.storage = .buffer(buffer)
+    }
+
     /// Wraps a caller-owned buffer without copying it.
     ///
     /// The tensor reads `buffer` in place. The caller must keep the memory alive and unchanged
@@ -79,14 +92,20 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         switch storage {
         case .owned(let a): return a.count
         case .borrowed(let b): return b.count
+        case .buffer(let b): return b.count
         }
     }
 
-    /// The elements in C order (a copy when the tensor borrows its buffer).
+    /// The elements in C order.
+    ///
+    /// Free for a tensor made from an array; a copy otherwise (a borrowed tensor, or a result
+    /// computed by LossKit, whose scalars live in an aligned buffer). To read a large result
+    /// without copying it, use ``withUnsafeBufferPointer(_:)``.
     public var scalars: [Scalar] {
         switch storage {
         case .owned(let a): return a
         case .borrowed(let b): return Array(b)
+        case .buffer(let b): return withExtendedLifetime(b) { Array(UnsafeBufferPointer(b.buffer)) }
         }
     }
 
@@ -99,19 +118,36 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         switch storage {
         case .owned(let a): return try a.withUnsafeBufferPointer(body)
         case .borrowed(let b): return try body(b)
+        case .buffer(let b): return try withExtendedLifetime(b) { try body(UnsafeBufferPointer(b.buffer)) }
         }
     }
 
-    /// Calls `body` with mutable access to the elements; a borrowed tensor is copied first.
+    /// Calls `body` with mutable access to the elements, copying them first unless this tensor
+    /// is their only owner (a borrowed tensor is always copied). As with `Array`, `body` must
+    /// not replace the buffer pointer it is given.
     @inlinable
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
     ) rethrows -> R {
-        if case .borrowed(let b) = storage { storage = .owned(Array(b)) }
-        guard case .owned(var a) = storage else { preconditionFailure("unreachable") }
-        storage = .owned([])  // release the reference so the array stays uniquely referenced
-        defer { storage = .owned(a) }
-        return try a.withUnsafeMutableBufferPointer(body)
+        switch storage {
+        case .owned(var a):
+            storage = .owned([])  // release the reference so the array stays uniquely referenced
+            defer { storage = .owned(a) }
+            return try a.withUnsafeMutableBufferPointer(body)
+        case .borrowed(let b):
+            storage = .buffer(TensorBuffer(copying: b))
+        case .buffer:
+            break
+        }
+        guard case .buffer(var owner) = storage else { preconditionFailure("unreachable") }
+        storage = .owned([])  // release the reference so a unique owner is seen as unique
+        if !isKnownUniquelyReferenced(&owner) { owner = TensorBuffer(copying: UnsafeBufferPointer(owner.buffer)) }
+        defer { storage = .buffer(owner) }
+        var elements = owner.buffer
+        let result = try withExtendedLifetime(owner) { try body(&elements) }
+        precondition(elements.baseAddress == owner.base && elements.count == owner.count,
+                     "withUnsafeMutableBufferPointer: replacing the buffer is not allowed")
+        return result
     }
 
     /// Throws unless `shape` describes exactly `count` elements.

@@ -206,7 +206,7 @@ func evaluateBroadcastElementwise<T: LossScalar>(
     let scale = SIMD8<T>(repeating: reduction == .none ? 1 : plan.gradientScale)
     let wantTarget = targetArgument.map(wrt.contains) ?? false
     var sum: T = 0
-    let arrays: [[T]?] = makeArrays(count: count, wanted: [reduction == .none, wrt.contains(.input), wantTarget]) { (out: [UnsafeMutablePointer<T>?]) in
+    let arrays: [TensorBuffer<T>?] = makeBuffers(count: count, wanted: [reduction == .none, wrt.contains(.input), wantTarget]) { (out: [UnsafeMutablePointer<T>?]) in
         guard count > 0 else { return }
         withPointers([input, target]) { p in
             withBroadcastReader(operands.0) { w in

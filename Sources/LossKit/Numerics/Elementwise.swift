@@ -95,6 +95,11 @@ func makeArray<T: LossScalar>(count: Int, _ body: (UnsafeMutablePointer<T>) -> V
 ///   - inputs: up to three same-shaped tensors, each with the argument its gradient belongs to
 ///     (`nil` for an input that is not differentiable).
 ///   - denominator: what `mean` divides by (defaults to the element count).
+///
+/// Written without helper closures on purpose: the outputs are ``TensorBuffer``s whose pointers
+/// are at hand, and the inputs are opened by a fixed three-level nesting the optimizer inlines,
+/// so `kernel` reaches ``elementwiseLoss`` as the caller's closure literal and is inlined into
+/// the lane loop (through a recursive helper it stayed an indirect call per 8 lanes).
 @inlinable
 func evaluateElementwise<T: LossScalar>(
     _ inputs: [(tensor: Tensor<T>, argument: LossArgument?)],
@@ -109,30 +114,50 @@ func evaluateElementwise<T: LossScalar>(
     let count = inputs[0].tensor.count
     let plan = ReductionPlan<T>(reduction, denominator: denominator ?? T(count))
     let scale = reduction == .none ? 1 : plan.gradientScale
-    let wanted = inputs.map { $0.argument.map(wrt.contains) ?? false }
-    var sum: T = 0
-    // Outputs: the `none` losses (slot 0) and the requested gradients (slots 1...3), each
-    // allocated uninitialized and written exactly once by the kernel.
-    let arrays = makeArrays(count: count, wanted: [reduction == .none] + (0..<3).map { $0 < wanted.count && wanted[$0] }) { out in
-        withPointers(inputs.map(\.tensor)) { p in
-            sum = elementwiseLoss(
-                count: count, p[0], p[min(1, p.count - 1)], p[min(2, p.count - 1)],
-                pads: pads, scale: scale,
-                outputs: ElementwiseOutputs(losses: out[0], g0: out[1], g1: out[2], g2: out[3]),
-                kernel: kernel)
+    // The `none` losses and the requested gradients, uninitialized; the kernel writes every
+    // element of each exactly once.
+    func output(_ wanted: Bool) -> TensorBuffer<T>? { wanted ? TensorBuffer(uninitializedCount: count) : nil }
+    func gradient(_ i: Int) -> TensorBuffer<T>? {
+        output(i < inputs.count && inputs[i].argument.map(wrt.contains) == true)
+    }
+    let losses = output(reduction == .none)
+    let g0 = gradient(0), g1 = gradient(1), g2 = gradient(2)
+    let outputs = ElementwiseOutputs(losses: losses?.base, g0: g0?.base, g1: g1?.base, g2: g2?.base)
+    let a = inputs[0].tensor, b = inputs[min(1, inputs.count - 1)].tensor, c = inputs[min(2, inputs.count - 1)].tensor
+    let sum = a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeBufferPointer { pc in
+                elementwiseLoss(
+                    count: count, base(pa), base(pb), base(pc), pads: pads, scale: scale, outputs: outputs,
+                    kernel: kernel)
+            }
         }
     }
     var result = LossResult<T>(
-        value: arrays[0].map { Tensor(uncheckedShape: shape, scalars: $0) } ?? Tensor(plan.value(fromSum: sum)))
-    for (i, input) in inputs.enumerated() {
-        if let g = arrays[i + 1], let arg = input.argument { result.gradients[arg] = Tensor(uncheckedShape: shape, scalars: g) }
+        value: losses.map { Tensor(uncheckedShape: shape, scalars: $0) } ?? Tensor(plan.value(fromSum: sum)))
+    for (i, g) in [g0, g1, g2].enumerated() {
+        if let g, let arg = inputs[i].argument { result.gradients[arg] = Tensor(uncheckedShape: shape, scalars: g) }
     }
     return result
 }
 
+/// Allocates one uninitialized ``TensorBuffer`` of `count` elements per `true` in `wanted`,
+/// calls `body` once with their base addresses (`nil` where not wanted) and returns them;
+/// `body` must initialize every element of every buffer it is given. Wrap a result with
+/// `Tensor(uncheckedShape:scalars:)`.
+@inlinable
+func makeBuffers<T>(
+    count: Int, wanted: [Bool], _ body: ([UnsafeMutablePointer<T>?]) -> Void
+) -> [TensorBuffer<T>?] {
+    let buffers = wanted.map { $0 ? TensorBuffer<T>(uninitializedCount: count) : nil }
+    body(buffers.map { $0?.base })
+    return buffers
+}
+
 /// Allocates one uninitialized array of `count` elements per `true` in `wanted` and calls `body`
 /// once with their base addresses (`nil` where not wanted); `body` must initialize every element
-/// of every array it is given. Returns the arrays, `nil` where not wanted.
+/// of every array it is given. Returns the arrays, `nil` where not wanted. For a loss's outputs
+/// prefer ``makeBuffers(count:wanted:_:)`` (aligned, huge pages, no nested closures).
 @inlinable
 func makeArrays<T: LossScalar>(
     count: Int, wanted: [Bool], _ body: ([UnsafeMutablePointer<T>?]) -> Void

@@ -24,6 +24,10 @@ public enum Parallelism {
         return activeProcessorCount
     }
 
+    /// Chunks of blocks per thread when Dispatch schedules them (see ``ParallelChunks``).
+    @usableFromInline
+    static var chunksPerThread: Int { 4 }
+
     @usableFromInline
     static let activeProcessorCount: Int = {
         #if canImport(Glibc)
@@ -43,6 +47,11 @@ import Darwin
 /// Runs `body` on consecutive blocks of `0..<count` and returns the sum of its results, added in
 /// block order. `blockSize` is in units of `count` (e.g. rows); pick it so a block is about
 /// ``Parallelism/grain`` elements. Blocks run concurrently when there is more than one.
+///
+/// Threads take contiguous runs of blocks (``parallelChunks(blocks:threads:)``), not every
+/// other block: a thread then streams through memory of its own, and in particular takes the
+/// first-touch page faults of its own part of a fresh output (with 2 MiB pages, two threads
+/// writing alternate 128 KiB blocks would fault the same page and wait for each other).
 @inlinable
 func blockedSum<T: LossScalar>(count: Int, blockSize: Int, _ body: (Range<Int>) -> T) -> T {
     let size = max(1, blockSize)
@@ -52,14 +61,20 @@ func blockedSum<T: LossScalar>(count: Int, blockSize: Int, _ body: (Range<Int>) 
     let threads = min(blocks, Parallelism.threadCount)
     partial.withUnsafeMutableBufferPointer { p in
         let out = p.baseAddress!
+        @inline(__always) func run(_ blockRange: Range<Int>) {
+            for b in blockRange { out[b] = body(b * size ..< min(count, (b + 1) * size)) }
+        }
         if threads <= 1 {
-            for b in 0..<blocks { out[b] = body(b * size ..< min(count, (b + 1) * size)) }
+            run(0..<blocks)
         } else {
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                var b = t
-                while b < blocks {
-                    out[b] = body(b * size ..< min(count, (b + 1) * size))
-                    b += threads
+            let chunks = parallelChunks(blocks: blocks, threads: threads)
+            if chunks.dynamic {
+                // Dispatch hands the chunks to its threads as they become free.
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { c in run(chunks.range(c)) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    var c = t
+                    while c < chunks.count { run(chunks.range(c)); c += threads }
                 }
             }
         }
@@ -67,6 +82,33 @@ func blockedSum<T: LossScalar>(count: Int, blockSize: Int, _ body: (Range<Int>) 
     var total: T = 0
     for v in partial { total += v }
     return total
+}
+
+/// How ``blockedSum(count:blockSize:_:)`` splits `blocks` blocks over `threads` threads:
+/// `count` contiguous chunks of blocks. When the threads are all the processors (the default),
+/// Dispatch's own pool can run them, so there are a few chunks per thread and a thread that
+/// finishes early (another process took its core for a while) takes the next chunk; otherwise
+/// one chunk per thread, since `concurrentPerform` would use every processor. The split never
+/// changes the result: every block's sum lands in its own slot.
+@usableFromInline
+struct ParallelChunks {
+    @usableFromInline let blocks: Int
+    @usableFromInline let count: Int
+    @usableFromInline let dynamic: Bool
+
+    @inlinable
+    init(blocks: Int, count: Int, dynamic: Bool) { self.blocks = blocks; self.count = count; self.dynamic = dynamic }
+
+    /// The blocks of chunk `c`.
+    @inlinable
+    func range(_ c: Int) -> Range<Int> { (blocks * c / count) ..< (blocks * (c + 1) / count) }
+}
+
+@inlinable
+func parallelChunks(blocks: Int, threads: Int) -> ParallelChunks {
+    let dynamic = threads >= Parallelism.activeProcessorCount
+    let perThread = dynamic ? Parallelism.chunksPerThread : 1
+    return ParallelChunks(blocks: blocks, count: min(blocks, threads * perThread), dynamic: dynamic)
 }
 
 /// The block size (in rows) that makes a block about ``Parallelism/grain`` elements.

@@ -25,7 +25,7 @@ func evaluateRows<T: LossScalar>(
     let scale = (reduction == .none ? 1 : plan.gradientScale) * gradientFactor
     var values = [T](repeating: 0, count: reduction == .none ? rows : 0)
     var sum: T = 0
-    let grads: [[T]?] = makeArrays(count: input.count, wanted: [wrt.contains(.input)]) { (g: [UnsafeMutablePointer<T>?]) in
+    let grads: [TensorBuffer<T>?] = makeBuffers(count: input.count, wanted: [wrt.contains(.input)]) { (g: [UnsafeMutablePointer<T>?]) in
         input.withUnsafeBufferPointer { xb in
             let x = base(xb)
             values.withUnsafeMutableBufferPointer { vb in
