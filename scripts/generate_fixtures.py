@@ -7,7 +7,7 @@ inputs to Tests/LossKitTests/Fixtures/<family>.json. The Swift tests replay each
 same code path as `losskit eval` and compare, so the tests never need Python.
 
 Usage (in a virtual environment outside the repository):
-    python3 -m venv ../venv && ../venv/bin/pip install torch torchvision numpy
+    python3 -m venv ../venv && ../venv/bin/pip install torch torchvision kornia numpy
     ../venv/bin/python scripts/generate_fixtures.py            # all families
     ../venv/bin/python scripts/generate_fixtures.py regression # one family
 """
@@ -22,7 +22,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "LossKitTests", "Fixtures")
-FAMILIES = ["regression", "classification", "binary", "divergence", "vocabulary"]
+FAMILIES = ["regression", "classification", "binary", "divergence", "vocabulary", "metric", "generative", "reinforcement"]
 
 
 def encode_number(x, single=False):

@@ -78,7 +78,7 @@ extension CatalogEntry {
 
 enum Catalog {
     /// Every loss `losskit eval` knows, in the order of LOSSES.md.
-    static let entries: [any CatalogEntry.Type] = regression + classification + binary + divergence + vocabulary
+    static let entries: [any CatalogEntry.Type] = regression + classification + binary + divergence + vocabulary + metricLearning + generative + reinforcement
 
     static func entry(named id: String) -> (any CatalogEntry.Type)? {
         entries.first { $0.id == id || $0.aliases.contains(id) }
