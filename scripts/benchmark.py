@@ -2,44 +2,86 @@
 """Side-by-side benchmark: LossKit (release build) against PyTorch on the same CPU, in one run.
 
 Each row times value + gradient w.r.t. the input on float32 data of the same shape on both sides:
-LossKit through `losskit-bench`, PyTorch as forward + torch.autograd.grad with 2 threads.
-Times are medians over --repeat runs after a warm-up; ratio = PyTorch time / LossKit time
-(> 1 means LossKit is faster).
+LossKit through `losskit-bench`, PyTorch as forward + torch.autograd.grad with the same number of
+threads (default 2). Times are medians over --repeat runs after a warm-up; ratio = PyTorch time /
+LossKit time (> 1 means LossKit is faster); target = the ratio the project aims for.
+
+Memory-bandwidth floor. Every row must at least read its inputs and write its gradient once. The
+script first measures the machine's bandwidth with `losskit-bench --stream` (a STREAM-style triad
+a[i] = b[i] + s*c[i] on three 128 MiB float arrays, counting 12 bytes per element: two reads and
+one write, not the write-allocate read), then reports for each row
+    GB/s      = compulsory bytes / LossKit's median time
+    of stream = GB/s / triad GB/s     (1.0 = as fast as memory allows; 4096x1000 rows have 16 MB
+                                       per array, partly cache-resident, and can exceed 1)
+counting the compulsory bytes as (same convention as the triad: no write-allocate reads)
+    cross-entropy N x C       read N*C*4 (logits) + N*4 (int32 labels), write N*C*4 (gradient)
+    bce-with-logits, sigmoid-focal, mse (M elements)
+                              read 2*M*4 (input, target), write M*4 (gradient)
+    kl-div N x C              read 2*N*C*4 (input, target), write N*C*4 (gradient)
+
+--scaling runs losskit-bench with --threads 1 and with --threads T (default 2) and prints the
+speed-up per row (the project's target: at least 1.7x on 2 threads for these large rows), and
+checks that the value and every gradient element are bitwise equal across thread counts
+(value_bits: the value's Float.bitPattern; gradient_hash: FNV-1a over the gradient's bit patterns).
 
 Usage (PyTorch in a virtual environment outside the repository):
     ../venv/bin/python scripts/benchmark.py [--repeat 15] [--filter cross] [--no-build]
+    ../venv/bin/python scripts/benchmark.py --scaling
 Build flags used (the documented fast configuration for applications):
     swift build -c release -Xswiftc -target-cpu -Xswiftc native --product losskit-bench
 """
 import argparse
+import datetime
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
-import torchvision
-
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 BUILD_FLAGS = ["-c", "release", "-Xswiftc", "-target-cpu", "-Xswiftc", "native"]
+M = 4 << 20
+
+# The issue's targets: PyTorch time / LossKit time, at least.
+TARGETS = {
+    "cross-entropy 4096x1000": 3,
+    "cross-entropy 1024x32000": 8,
+    "bce-with-logits 4M": 5,
+    "sigmoid-focal 4M": 15,
+    "mse 4M": 2,
+    "kl-div batchmean 4096x1000": 5,
+}
+SCALING_TARGET = 1.7
+
+# Compulsory bytes (reads + writes) per row; see the module docstring.
+BYTES = {
+    "cross-entropy 4096x1000": 4096 * 1000 * 4 * 2 + 4096 * 4,
+    "cross-entropy 1024x32000": 1024 * 32000 * 4 * 2 + 1024 * 4,
+    "bce-with-logits 4M": M * 4 * 3,
+    "sigmoid-focal 4M": M * 4 * 3,
+    "mse 4M": M * 4 * 3,
+    "kl-div batchmean 4096x1000": 4096 * 1000 * 4 * 3,
+}
 
 
 def torch_cases():
+    import torch
+    import torch.nn.functional as F
+    import torchvision
+
     g = torch.Generator().manual_seed(0)
     cases = {}
     for n, c in [(4096, 1000), (1024, 32000)]:
         x = torch.randn(n, c, generator=g)
         y = torch.randint(0, c, (n,), generator=g)
         cases[f"cross-entropy {n}x{c}"] = (x, lambda x, y=y: F.cross_entropy(x, y))
-    m = 4 << 20
-    x = torch.randn(m, generator=g)
-    t = (torch.rand(m, generator=g) < 0.5).float()
+    x = torch.randn(M, generator=g)
+    t = (torch.rand(M, generator=g) < 0.5).float()
     cases["bce-with-logits 4M"] = (x, lambda x, t=t: F.binary_cross_entropy_with_logits(x, t))
     cases["sigmoid-focal 4M"] = (x, lambda x, t=t: torchvision.ops.sigmoid_focal_loss(x, t, reduction="mean"))
-    y = torch.randn(m, generator=g)
+    y = torch.randn(M, generator=g)
     cases["mse 4M"] = (x, lambda x, y=y: F.mse_loss(x, y))
     n, c = 4096, 1000
     inp = F.log_softmax(torch.randn(n, c, generator=g), dim=1)
@@ -49,6 +91,8 @@ def torch_cases():
 
 
 def time_torch(x, fn, repeat):
+    import torch
+
     def once():
         xi = x.detach().requires_grad_(True)
         loss = fn(xi)
@@ -64,42 +108,107 @@ def time_torch(x, fn, repeat):
     return statistics.median(times)
 
 
+def run_bench(binary, *args):
+    out = subprocess.run([binary, *args], check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def machine():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{model}, {os.cpu_count()} CPUs, load {load}, {datetime.datetime.now():%Y-%m-%d %H:%M}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--filter", default=None)
     ap.add_argument("--threads", type=int, default=2, help="threads on both sides (default 2)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--scratch-path", default=None, help="SwiftPM scratch path (default .build)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="LossKit on 1 thread vs --threads: speed-up and bitwise-equal results (no PyTorch)")
+    ap.add_argument("--no-reuse", action="store_true",
+                    help="pass --no-reuse to losskit-bench (large results on fresh memory every run)")
     args = ap.parse_args()
 
+    flags = BUILD_FLAGS + (["--scratch-path", args.scratch_path] if args.scratch_path else [])
     if not args.no_build:
-        subprocess.run(["swift", "build", *BUILD_FLAGS, "--product", "losskit-bench"], cwd=ROOT, check=True,
+        subprocess.run(["swift", "build", *flags, "--product", "losskit-bench"], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
-    bindir = subprocess.run(["swift", "build", *BUILD_FLAGS, "--show-bin-path"], cwd=ROOT, check=True,
+    bindir = subprocess.run(["swift", "build", *flags, "--show-bin-path"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout.strip()
-    cmd = [os.path.join(bindir, "losskit-bench"), "--repeat", str(args.repeat), "--threads", str(args.threads)]
-    if args.filter:
-        cmd += ["--filter", args.filter]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    ours = {r["case"]: r for r in map(json.loads, out.splitlines())}
+    binary = os.path.join(bindir, "losskit-bench")
+    common = ["--repeat", str(args.repeat)] + (["--filter", args.filter] if args.filter else [])
+    common += ["--no-reuse"] if args.no_reuse else []
+
+    print(machine())
+    print(f"LossKit release build ({' '.join(BUILD_FLAGS)}){', --no-reuse' if args.no_reuse else ''}")
+    if args.scaling:
+        return scaling(binary, common, args.threads)
+
+    import torch
+
+    stream = run_bench(binary, "--stream", "--threads", str(args.threads))[0]
+    bandwidth = stream["gb_per_s"]
+    ours = {r["case"]: r for r in run_bench(binary, *common, "--threads", str(args.threads))}
 
     torch.set_num_threads(args.threads)
-    cases = torch_cases()
-    print(f"torch {torch.__version__}, {args.threads} threads; LossKit release build ({' '.join(BUILD_FLAGS)})")
-    print(f"{'case':<30} {'LossKit ms':>11} {'PyTorch ms':>11} {'ratio':>7}")
-    slower = []
-    for name, (x, fn) in cases.items():
+    print(f"torch {torch.__version__}, {args.threads} threads on both sides; median of {args.repeat} runs")
+    print(f"stream triad ({args.threads} threads): {bandwidth:.1f} GB/s (12 bytes per element)")
+    print(f"{'case':<28} {'LossKit ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
+    slower, short = [], []
+    for name, (x, fn) in torch_cases().items():
         if name not in ours:
             continue
         t_torch = time_torch(x, fn, args.repeat)
         t_ours = ours[name]["median_seconds"]
         ratio = t_torch / t_ours
+        target = TARGETS.get(name)
+        gbs = BYTES[name] / t_ours / 1e9
         if ratio < 1:
             slower.append(name)
-        print(f"{name:<30} {t_ours * 1e3:>11.3f} {t_torch * 1e3:>11.3f} {ratio:>6.2f}x")
+        if target and ratio < target:
+            short.append(name)
+        mark = "" if not target or ratio >= target else "  < target"
+        print(f"{name:<28} {t_ours * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>6.2f}x {target or '':>5}x "
+              f"{gbs:>6.1f} {gbs / bandwidth:>9.2f}{mark}")
+    if short:
+        print("below target: " + ", ".join(short))
     if slower:
         print("LossKit slower than PyTorch in: " + ", ".join(slower))
     return 1 if slower else 0
+
+
+def scaling(binary, common, threads):
+    one = {r["case"]: r for r in run_bench(binary, *common, "--threads", "1")}
+    many = {r["case"]: r for r in run_bench(binary, *common, "--threads", str(threads))}
+    print(f"median of runs; speed-up = 1-thread time / {threads}-thread time (target >= {SCALING_TARGET}x)")
+    print(f"{'case':<28} {'1 thread ms':>11} {f'{threads} threads ms':>13} {'speed-up':>8}  "
+          f"{'value bits':>10} {'gradient hash':>20}  bitwise")
+    unequal, short = [], []
+    for name, a in one.items():
+        b = many[name]
+        speedup = a["median_seconds"] / b["median_seconds"]
+        same = a["value_bits"] == b["value_bits"] and a["gradient_hash"] == b["gradient_hash"]
+        if not same:
+            unequal.append(name)
+        if speedup < SCALING_TARGET:
+            short.append(name)
+        print(f"{name:<28} {a['median_seconds'] * 1e3:>11.3f} {b['median_seconds'] * 1e3:>13.3f} {speedup:>7.2f}x  "
+              f"0x{a['value_bits']:08x} {a['gradient_hash']:>20}  {'equal' if same else 'DIFFERENT'}")
+        if not same:
+            print(f"{'':<28} {threads} threads: value 0x{b['value_bits']:08x}, gradient hash {b['gradient_hash']}")
+    if short:
+        print(f"speed-up below {SCALING_TARGET}x: " + ", ".join(short))
+    if unequal:
+        print("results differ across thread counts: " + ", ".join(unequal))
+    return 1 if unequal else 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,24 @@
 // Times LossKit's value+gradient computations for the benchmark table.
 //
-//   losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N]
+//   losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N] [--all-times] [--no-reuse]
+//   losskit-bench --stream [--repeat N] [--threads N]
 //
-// Prints one JSON object per case: {"case": ..., "median_seconds": ..., "min_seconds": ...,
-// "repeat": N, "checksum": ...}. Inputs are built before timing; each timed run computes the loss
-// value and the gradient with respect to the input, exactly like PyTorch's forward + backward in
-// scripts/benchmark.py. The checksum (value + a gradient element) keeps results alive and lets the
-// script compare both sides.
+// Cases: prints one JSON object per case: {"case": ..., "median_seconds": ..., "min_seconds": ...,
+// "repeat": N, "threads": T, "checksum": ..., "value_bits": ..., "gradient_hash": ...}. Inputs are
+// built before timing; each timed run computes the loss value and the gradient with respect to the
+// input (and frees them), exactly like PyTorch's forward + backward in scripts/benchmark.py. The
+// checksum (value + the first gradient element) keeps results alive and lets the script compare
+// both sides. After timing, one more run gives `value_bits` (the value's Float.bitPattern) and
+// `gradient_hash` (FNV-1a over the bit patterns of every gradient element), which must not depend
+// on the thread count. --all-times adds "times": every timed run in milliseconds, in order.
+// --no-reuse sets ResultMemory.reuseLimit = 0, so results of 32 MiB or more are fresh memory
+// on every run (as PyTorch's are): it shows what the reuse saves.
+//
+// --stream: the machine's memory bandwidth, measured like STREAM's triad a[i] = b[i] + s·c[i] on
+// Float arrays of 2^25 elements (128 MiB each, 384 MiB in all, far larger than the last-level
+// cache), split over the threads in contiguous parts, pages touched before timing; best of
+// --repeat runs. GB/s counts 12 bytes per element (read b and c, write a: 3 arrays × 4 bytes),
+// not the extra read a write-allocate cache does for `a`; prints one JSON object.
 import Dispatch
 import LossKit
 
@@ -33,7 +45,8 @@ func uniform(_ n: Int) -> [Float] { (0..<n).map { _ in Float.random(in: 0..<1, u
 
 struct Case {
     let name: String
-    let run: () throws -> Float
+    /// The value and the gradient with respect to the input.
+    let run: () throws -> LossResult<Float>
 }
 
 func tensor(_ shape: [Int], _ s: [Float]) -> Tensor<Float> { try! Tensor(shape: shape, scalars: s) }
@@ -47,64 +60,119 @@ func makeCases() -> [Case] {
     for (n, c) in [(4096, 1000), (1024, 32000)] {
         let x = tensor([n, c], normal(n * c))
         let y = Tensor((0..<n).map { _ in Int32.random(in: 0..<Int32(c), using: &rng) })
-        cases.append(Case(name: "cross-entropy \(n)x\(c)") {
-            let r = try crossEntropy(input: x, target: y, wrt: [.input])
-            return r.scalar! + r.gradients[.input]!.scalars[0]
-        })
+        cases.append(Case(name: "cross-entropy \(n)x\(c)") { try crossEntropy(input: x, target: y, wrt: [.input]) })
     }
     let m = 4 << 20
     do {
         let x = tensor([m], normal(m)), t = tensor([m], uniform(m).map { $0 < 0.5 ? 0 : 1 })
-        cases.append(Case(name: "bce-with-logits 4M") {
-            let r = try binaryCrossEntropyWithLogits(input: x, target: t, wrt: [.input])
-            return r.scalar! + r.gradients[.input]!.scalars[0]
-        })
-        cases.append(Case(name: "sigmoid-focal 4M") {
-            let r = try sigmoidFocalLoss(input: x, target: t, reduction: .mean, wrt: [.input])
-            return r.scalar! + r.gradients[.input]!.scalars[0]
-        })
+        cases.append(Case(name: "bce-with-logits 4M") { try binaryCrossEntropyWithLogits(input: x, target: t, wrt: [.input]) })
+        cases.append(Case(name: "sigmoid-focal 4M") { try sigmoidFocalLoss(input: x, target: t, reduction: .mean, wrt: [.input]) })
     }
     do {
         let x = tensor([m], normal(m)), t = tensor([m], normal(m))
-        cases.append(Case(name: "mse 4M") {
-            let r = try meanSquaredError(input: x, target: t, wrt: [.input])
-            return r.scalar! + r.gradients[.input]!.scalars[0]
-        })
+        cases.append(Case(name: "mse 4M") { try meanSquaredError(input: x, target: t, wrt: [.input]) })
     }
     do {
         let (n, c) = (4096, 1000)
         let input = tensor([n, c], logSoftmaxRows(normal(n * c), cols: c))
         let target = tensor([n, c], try! softmax(tensor([n, c], normal(n * c)), axis: 1).scalars)
         cases.append(Case(name: "kl-div batchmean 4096x1000") {
-            let r = try klDivergence(input: input, target: target, reduction: .batchmean, wrt: [.input])
-            return r.scalar! + r.gradients[.input]!.scalars[0]
+            try klDivergence(input: input, target: target, reduction: .batchmean, wrt: [.input])
         })
     }
     return cases
 }
 
+/// value + the first gradient element, read in place (`scalars` would copy the gradient).
+func checksum(_ r: LossResult<Float>) -> Float {
+    r.scalar! + r.gradients[.input]!.withUnsafeBufferPointer { $0[0] }
+}
+
+/// FNV-1a over the bit patterns of every element.
+func bitHash(_ t: Tensor<Float>) -> UInt64 {
+    t.withUnsafeBufferPointer { b in
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for v in b { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+}
+
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// The triad a[i] = b[i] + s·c[i]; see the header.
+func stream(threads: Int, repeats: Int) {
+    let n = 1 << 25
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    let b = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { a.deallocate(); b.deallocate(); c.deallocate() }
+    let parts = max(1, threads)
+    func part(_ t: Int) -> Range<Int> { (n / parts * t) ..< (t == parts - 1 ? n : n / parts * (t + 1)) }
+    // Each thread first touches the pages it later streams.
+    DispatchQueue.concurrentPerform(iterations: parts) { t in
+        for i in part(t) { a[i] = 0; b[i] = 1; c[i] = Float(i & 7) }
+    }
+    let s: Float = 3
+    let clock = ContinuousClock()
+    var best = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let d = clock.measure {
+            DispatchQueue.concurrentPerform(iterations: parts) { t in
+                for i in part(t) { a[i] = b[i] + s * c[i] }
+            }
+        }
+        best = min(best, seconds(d))
+    }
+    precondition(a[n - 1] == 1 + s * Float((n - 1) & 7))  // keeps the stores alive
+    let bytes = Double(3 * MemoryLayout<Float>.size * n)
+    print("{\"stream\": \"triad\", \"threads\": \(parts), \"elements\": \(n), \"bytes_per_element\": 12, "
+        + "\"best_seconds\": \(best), \"gb_per_s\": \(bytes / best / 1e9)}")
+}
+
 var repeats = 15
 var filter: String?
+var streamMode = false
+var threads = 0
+var allTimes = false
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--repeat": repeats = Int(args.popFirst() ?? "") ?? repeats
     case "--filter": filter = args.popFirst()
-    case "--threads": Parallelism.maximumThreads = Int(args.popFirst() ?? "") ?? 0
-    default: print("usage: losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N]"); exit(2)
+    case "--threads": threads = max(0, Int(args.popFirst() ?? "") ?? 0)
+    case "--stream": streamMode = true
+    case "--all-times": allTimes = true
+    case "--no-reuse": ResultMemory.reuseLimit = 0
+    default:
+        print("usage: losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N] [--all-times] [--no-reuse] | --stream [--repeat N] [--threads N]")
+        exit(2)
     }
+}
+Parallelism.maximumThreads = threads
+let activeThreads = threads > 0 ? threads : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+if streamMode {
+    stream(threads: activeThreads, repeats: max(repeats, 10))
+    exit(0)
 }
 
 let clock = ContinuousClock()
 for c in makeCases() where filter.map({ c.name.contains($0) }) ?? true {
-    var checksum = try c.run()  // warm-up
+    var sum = checksum(try c.run())  // warm-up
     var times: [Double] = []
     for _ in 0..<repeats {
-        let d = try clock.measure { checksum = try c.run() }
-        times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        let d = try clock.measure { sum = checksum(try c.run()) }
+        times.append(seconds(d))
     }
+    let inOrder = times.map { "\(($0 * 1e5).rounded() / 100)" }.joined(separator: ", ")
     times.sort()
-    print("{\"case\": \"\(c.name)\", \"median_seconds\": \(times[times.count / 2]), \"min_seconds\": \(times[0]), \"repeat\": \(repeats), \"checksum\": \(checksum)}")
+    let r = try c.run()
+    print("{\"case\": \"\(c.name)\", \"median_seconds\": \(times[times.count / 2]), \"min_seconds\": \(times[0]), "
+        + "\"repeat\": \(repeats), \"threads\": \(activeThreads), \"checksum\": \(sum), "
+        + "\"value_bits\": \(r.scalar!.bitPattern), \"gradient_hash\": \(bitHash(r.gradients[.input]!))"
+        + (allTimes ? ", \"times\": [\(inOrder)]}" : "}"))
 }
 
 #if canImport(Glibc)

@@ -47,22 +47,35 @@ import Darwin
 /// Runs `body` on consecutive blocks of `0..<count` and returns the sum of its results, added in
 /// block order. `blockSize` is in units of `count` (e.g. rows); pick it so a block is about
 /// ``Parallelism/grain`` elements. Blocks run concurrently when there is more than one.
+@inlinable
+func blockedSum<T: LossScalar>(count: Int, blockSize: Int, _ body: (Range<Int>) -> T) -> T {
+    blockedSum(count: count, blockSize: blockSize, context: ()) { _, range in body(range) }
+}
+
+/// ``blockedSum(count:blockSize:_:)`` with the data `body` works on passed to it as `context`.
+///
+/// For hot loops: a `body` closure literal that captures only constants (a kernel closure that
+/// captures nothing) can be specialized by the optimizer with those constants inlined, also in
+/// the copy the threads run; a closure that captures pointers cannot (see
+/// ``elementwiseLoss(count:_:_:_:pads:scale:outputs:kernel:)``).
 ///
 /// Threads take contiguous runs of blocks (``parallelChunks(blocks:threads:)``), not every
 /// other block: a thread then streams through memory of its own, and in particular takes the
 /// first-touch page faults of its own part of a fresh output (with 2 MiB pages, two threads
 /// writing alternate 128 KiB blocks would fault the same page and wait for each other).
 @inlinable
-func blockedSum<T: LossScalar>(count: Int, blockSize: Int, _ body: (Range<Int>) -> T) -> T {
+func blockedSum<T: LossScalar, Context>(
+    count: Int, blockSize: Int, context: Context, _ body: (Context, Range<Int>) -> T
+) -> T {
     let size = max(1, blockSize)
     let blocks = (count + size - 1) / size
-    if blocks <= 1 { return count == 0 ? 0 : body(0..<count) }
+    if blocks <= 1 { return count == 0 ? 0 : body(context, 0..<count) }
     var partial = [T](repeating: 0, count: blocks)
     let threads = min(blocks, Parallelism.threadCount)
     partial.withUnsafeMutableBufferPointer { p in
         let out = p.baseAddress!
         @inline(__always) func run(_ blockRange: Range<Int>) {
-            for b in blockRange { out[b] = body(b * size ..< min(count, (b + 1) * size)) }
+            for b in blockRange { out[b] = body(context, b * size ..< min(count, (b + 1) * size)) }
         }
         if threads <= 1 {
             run(0..<blocks)
