@@ -20,7 +20,7 @@ public enum VectorMath {
 
     /// Elementwise e^x. exp(+inf) = +inf, exp(-inf) = 0, exp(nan) = nan; overflows to
     /// +inf above ~88.72 and produces correctly scaled denormals down to ~-103.97.
-    @inlinable
+    @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         // Clamp so the reduction stays valid. 89 still overflows to +inf and -104 still
         // underflows to 0 after scaling; NaN fails both compares and propagates.
@@ -56,7 +56,7 @@ public enum VectorMath {
 
     /// Elementwise e^x. exp(+inf) = +inf, exp(-inf) = 0, exp(nan) = nan; overflows to
     /// +inf above ~709.78 and produces correctly scaled denormals down to ~-745.13.
-    @inlinable
+    @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
         var xc = x.replacing(with: 710.0, where: x .> 710.0)
         xc = xc.replacing(with: -746.0, where: xc .< -746.0)
@@ -98,7 +98,7 @@ public enum VectorMath {
 
     /// Elementwise natural logarithm. log(0) = -inf, log(x < 0) = nan, log(+inf) = +inf,
     /// log(nan) = nan, log(1) = 0 exactly; denormal inputs are handled.
-    @inlinable
+    @inlinable @inline(__always)
     public static func log(_ x: SIMD8<Float>) -> SIMD8<Float> {
         // Normalize denormals (and zero, fixed up below): scale by 2^23, adjust exponent.
         let tiny = x .< FloatConstants.minNormal
@@ -144,7 +144,7 @@ public enum VectorMath {
 
     /// Elementwise natural logarithm. log(0) = -inf, log(x < 0) = nan, log(+inf) = +inf,
     /// log(nan) = nan, log(1) = 0 exactly; denormal inputs are handled.
-    @inlinable
+    @inlinable @inline(__always)
     public static func log(_ x: SIMD8<Double>) -> SIMD8<Double> {
         // Normalize denormals (and zero, fixed up below): scale by 2^52, adjust exponent.
         let tiny = x .< DoubleConstants.minNormal
