@@ -52,6 +52,7 @@ TARGETS = {
     "sigmoid-focal 4M": 15,
     "mse 4M": 2,
     "kl-div batchmean 4096x1000": 5,
+    "triplet 4096x256": 2,
 }
 SCALING_TARGET = 1.7
 
@@ -63,6 +64,7 @@ BYTES = {
     "sigmoid-focal 4M": M * 4 * 3,
     "mse 4M": M * 4 * 3,
     "kl-div batchmean 4096x1000": 4096 * 1000 * 4 * 3,
+    "triplet 4096x256": 4096 * 256 * 4 * 4,  # read anchor, positive, negative; write the anchor gradient
 }
 
 
@@ -87,6 +89,8 @@ def torch_cases():
     inp = F.log_softmax(torch.randn(n, c, generator=g), dim=1)
     tgt = F.softmax(torch.randn(n, c, generator=g), dim=1)
     cases["kl-div batchmean 4096x1000"] = (inp, lambda x, t=tgt: F.kl_div(x, t, reduction="batchmean"))
+    a, p, n = (torch.randn(4096, 256, generator=g) for _ in range(3))
+    cases["triplet 4096x256"] = (a, lambda x, p=p, n=n: F.triplet_margin_loss(x, p, n))
     return cases
 
 

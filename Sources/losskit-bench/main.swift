@@ -80,6 +80,16 @@ func makeCases() -> [Case] {
             try klDivergence(input: input, target: target, reduction: .batchmean, wrt: [.input])
         })
     }
+    do {
+        let (n, d) = (4096, 256)
+        let a = tensor([n, d], normal(n * d)), p = tensor([n, d], normal(n * d)), neg = tensor([n, d], normal(n * d))
+        cases.append(Case(name: "triplet 4096x256") {
+            // The anchor's gradient, as the PyTorch row differentiates its first argument only.
+            var r = try tripletMarginLoss(anchor: a, positive: p, negative: neg, wrt: [.anchor])
+            r.gradients[.input] = r.gradients[.anchor]
+            return r
+        })
+    }
     return cases
 }
 
