@@ -502,18 +502,3 @@ func addRow<T: LossScalar>(_ src: UnsafePointer<T>, to dst: UnsafeMutablePointer
     while j < n { dst[j] += src[j]; j += 1 }
 }
 
-/// Runs `body(thread, range)` on contiguous ranges of `0..<count` split over at most `limit`
-/// threads when the work (`count × workPerItem` element operations) is large enough. Items must
-/// be independent, so the split never changes a result; `thread` indexes per-thread scratch.
-// TODO(lead): move to Numerics/Parallel.swift next to blockedSum.
-@inlinable
-func forEachRange(_ count: Int, workPerItem: Int, limit: Int, _ body: (_ thread: Int, _ range: Range<Int>) -> Void) {
-    let threads = min(limit, Parallelism.threadCount, count, max(1, count * workPerItem / Parallelism.grain))
-    if threads <= 1 {
-        if count > 0 { body(0, 0..<count) }
-        return
-    }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        body(t, t * count / threads ..< (t + 1) * count / threads)
-    }
-}

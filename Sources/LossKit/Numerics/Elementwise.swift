@@ -189,29 +189,6 @@ func makeBuffers<T>(
     return buffers
 }
 
-/// Allocates one uninitialized array of `count` elements per `true` in `wanted` and calls `body`
-/// once with their base addresses (`nil` where not wanted); `body` must initialize every element
-/// of every array it is given. Returns the arrays, `nil` where not wanted. For a loss's outputs
-/// prefer ``makeBuffers(count:wanted:_:)`` (aligned, huge pages, no nested closures).
-@inlinable
-func makeArrays<T: LossScalar>(
-    count: Int, wanted: [Bool], _ body: ([UnsafeMutablePointer<T>?]) -> Void
-) -> [[T]?] {
-    func build(_ i: Int, _ pointers: [UnsafeMutablePointer<T>?]) -> [[T]?] {
-        if i == wanted.count { body(pointers); return [] }
-        if !wanted[i] { return [nil] + build(i + 1, pointers + [nil]) }
-        var rest: [[T]?] = []
-        let array = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // A zero-length array may have no storage; a dangling non-null pointer is never written.
-            let p = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
-            rest = build(i + 1, pointers + [p])
-            initialized = count
-        }
-        return [array] + rest
-    }
-    return build(0, [])
-}
-
 /// Calls `body` with the base addresses of up to three tensors' contiguous storage.
 @inlinable
 func withPointers<T: LossScalar, R>(_ tensors: [Tensor<T>], _ body: ([UnsafePointer<T>]) -> R) -> R {

@@ -97,11 +97,11 @@ func normalizedAxis(_ axis: Int, rank: Int, argument: String, shape: [Int]) thro
 func mapRows<T: LossScalar>(
     _ x: Tensor<T>, axis: Int, outputPerRow: Int,
     _ body: (UnsafePointer<T>, Int, Int, UnsafeMutablePointer<T>, Int) -> Void
-) -> [T] {
+) -> TensorBuffer<T> {
     let (outer, extent, inner) = splitShape(x.shape, axis: axis)
     return x.withUnsafeBufferPointer { xb in
         let xp = base(xb)
-        return makeArrays(count: outer * inner * outputPerRow, wanted: [true]) { out in
+        return makeBuffers(count: outer * inner * outputPerRow, wanted: [true]) { out in
             let op = out[0]!
             for o in 0..<outer {
                 for j in 0..<inner {

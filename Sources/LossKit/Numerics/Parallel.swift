@@ -127,3 +127,18 @@ func parallelChunks(blocks: Int, threads: Int) -> ParallelChunks {
 /// The block size (in rows) that makes a block about ``Parallelism/grain`` elements.
 @inlinable
 func rowsPerBlock(rowLength: Int) -> Int { max(1, Parallelism.grain / max(1, rowLength)) }
+
+/// Runs `body(thread, range)` on contiguous ranges of `0..<count` split over at most `limit`
+/// threads when the work (`count × workPerItem` element operations) is large enough. Items must
+/// be independent, so the split never changes a result; `thread` indexes per-thread scratch.
+@inlinable
+func forEachRange(_ count: Int, workPerItem: Int, limit: Int, _ body: (_ thread: Int, _ range: Range<Int>) -> Void) {
+    let threads = min(limit, Parallelism.threadCount, count, max(1, count * workPerItem / Parallelism.grain))
+    if threads <= 1 {
+        if count > 0 { body(0, 0..<count) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        body(t, t * count / threads ..< (t + 1) * count / threads)
+    }
+}
