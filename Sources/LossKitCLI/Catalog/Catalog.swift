@@ -78,7 +78,9 @@ extension CatalogEntry {
 
 enum Catalog {
     /// Every loss `losskit eval` knows, in the order of LOSSES.md.
-    static let entries: [any CatalogEntry.Type] = regression + classification + binary + divergence + vocabulary + metricLearning + generative + reinforcement
+    static let entries: [any CatalogEntry.Type] =
+        regression + classification + binary + divergence + segmentation + detection + metricLearning + contrastive
+        + ranking + sequence + generative + reinforcement + vocabulary
 
     static func entry(named id: String) -> (any CatalogEntry.Type)? {
         entries.first { $0.id == id || $0.aliases.contains(id) }
