@@ -2,6 +2,7 @@
 //
 //   losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N] [--all-times] [--no-reuse]
 //   losskit-bench --stream [--repeat N] [--threads N]
+//   losskit-bench --memory SUBSTRING [--threads N]
 //
 // Cases: prints one JSON object per case: {"case": ..., "median_seconds": ..., "min_seconds": ...,
 // "repeat": N, "threads": T, "checksum": ..., "value_bits": ..., "gradient_hash": ...}. Inputs are
@@ -19,6 +20,8 @@
 // cache), split over the threads in contiguous parts, pages touched before timing; best of
 // --repeat runs. GB/s counts 12 bytes per element (read b and c, write a: 3 arrays × 4 bytes),
 // not the extra read a write-allocate cache does for `a`; prints one JSON object.
+//
+// --memory: the working memory of the matching cases (see LinearCrossEntropyRows.swift).
 import Dispatch
 import LossKit
 
@@ -90,6 +93,7 @@ func makeCases() -> [Case] {
             return r
         })
     }
+    cases += linearCrossEntropyCases()
     return cases
 }
 
@@ -146,6 +150,7 @@ var filter: String?
 var streamMode = false
 var threads = 0
 var allTimes = false
+var memoryFilter: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -155,8 +160,9 @@ while let a = args.popFirst() {
     case "--stream": streamMode = true
     case "--all-times": allTimes = true
     case "--no-reuse": ResultMemory.reuseLimit = 0
+    case "--memory": memoryFilter = args.popFirst() ?? ""
     default:
-        print("usage: losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N] [--all-times] [--no-reuse] | --stream [--repeat N] [--threads N]")
+        print("usage: losskit-bench [--repeat N] [--filter SUBSTRING] [--threads N] [--all-times] [--no-reuse] | --stream [--repeat N] [--threads N] | --memory SUBSTRING [--threads N]")
         exit(2)
     }
 }
@@ -165,6 +171,11 @@ let activeThreads = threads > 0 ? threads : Int(sysconf(Int32(_SC_NPROCESSORS_ON
 
 if streamMode {
     stream(threads: activeThreads, repeats: max(repeats, 10))
+    exit(0)
+}
+
+if let memoryFilter {
+    try measureMemory(makeCases().filter { $0.name.contains(memoryFilter) })
     exit(0)
 }
 
