@@ -103,4 +103,27 @@ final class CatalogTests: XCTestCase {
             }
         }
     }
+
+    /// A reduction the loss does not define is rejected with the loss's own list of choices (not
+    /// every `Reduction`): `batchmean` only where the table lists it.
+    func testInvalidReductionsNameTheLossesOwnChoices() throws {
+        var checked = Set<String>()
+        for c in try allCases() where c.options["reduction"] != nil && !checked.contains(c.loss) {
+            guard let choices = Catalog.entry(named: c.loss)?.options.first(where: { $0.name == "reduction" })?.choices else {
+                XCTFail("\(c.loss): the reduction option does not list its choices"); continue
+            }
+            checked.insert(c.loss)
+            let expected = "one of " + choices.joined(separator: ", ")
+            for bad in ["garbage"] + (choices.contains("batchmean") ? [] : ["batchmean"]) {
+                var options = c.options
+                options["reduction"] = bad
+                XCTAssertThrowsError(try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: options)) { err in
+                    guard case LossError.invalidOption(name: "reduction", value: bad, expected: expected) = err else {
+                        return XCTFail("\(c.loss) reduction=\(bad): \(err)")
+                    }
+                }
+            }
+        }
+        XCTAssertTrue(checked.contains("mse") && checked.contains("kl-div"))
+    }
 }

@@ -148,7 +148,16 @@ struct Arguments {
         return v
     }
 
-    func reduction() throws -> Reduction { try choice("reduction", as: Reduction.self) }
+    /// The `reduction` option, checked against the values this loss allows (its ``OptionSpec``).
+    func reduction() throws -> Reduction {
+        let allowed = Catalog.entry(named: lossID)?.options.first { $0.name == "reduction" }?.choices
+            ?? Reduction.allCases.map(\.rawValue)
+        guard let s = options["reduction"], allowed.contains(s), let v = Reduction(rawValue: s) else {
+            throw LossError.invalidOption(
+                name: "reduction", value: options["reduction"] ?? "", expected: "one of " + allowed.joined(separator: ", "))
+        }
+        return v
+    }
 }
 
 private extension String {

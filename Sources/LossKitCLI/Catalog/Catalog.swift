@@ -28,14 +28,17 @@ struct OptionSpec: Sendable {
     /// The default as it would be written on the command line; `nil` for "not set".
     let defaultValue: String?
     let summary: String
+    /// The values the option accepts, when it is a choice among names (`nil` otherwise).
+    let choices: [String]?
 
-    init(_ name: String, default defaultValue: String?, _ summary: String) {
-        self.name = name; self.defaultValue = defaultValue; self.summary = summary
+    init(_ name: String, default defaultValue: String?, _ summary: String, choices: [String]? = nil) {
+        self.name = name; self.defaultValue = defaultValue; self.summary = summary; self.choices = choices
     }
 
     /// The `reduction` option with the loss's default and its allowed values.
     static func reduction(_ defaultValue: Reduction = .mean, allowed: [Reduction] = [.none, .mean, .sum]) -> OptionSpec {
-        OptionSpec("reduction", default: defaultValue.rawValue, allowed.map(\.rawValue).joined(separator: " | "))
+        let names = allowed.map(\.rawValue)
+        return OptionSpec("reduction", default: defaultValue.rawValue, names.joined(separator: " | "), choices: names)
     }
 }
 
