@@ -22,7 +22,10 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "LossKitTests", "Fixtures")
-FAMILIES = ["regression", "classification", "binary", "divergence", "vocabulary", "metric", "generative", "reinforcement"]
+FAMILIES = [
+    "regression", "classification", "binary", "divergence", "segmentation", "detection", "metric", "contrastive",
+    "ranking", "sequence", "generative", "reinforcement", "vocabulary",
+]
 
 
 def encode_number(x, single=False):
