@@ -398,7 +398,9 @@ public func perceptualLoss<T: LossScalar>(
 ///
 /// - Parameters:
 ///   - layers: the features, channel weights and layer weight of each layer (at least one).
-///   - normalize, distance, reduction: as for one layer (defaults true, `.l2`, `.none`).
+///   - normalize: unit-normalize each position's channel vector first (default true).
+///   - distance: `.l2` (default) or `.l1`, as for one layer.
+///   - reduction: `.none` (default, `[N]`), `.mean` or `.sum` over the batch.
 ///   - wrt: `[.input]` (default) for every layer's gradient, or `[]`.
 /// - Returns: the loss and, if requested, ∂loss/∂input for each layer in order.
 /// - Throws: ``LossError/missingArgument(name:reason:)`` for an empty `layers`; the single-layer

@@ -177,7 +177,7 @@ public func klPenalty<T: LossScalar>(
         reduction: reduction, wrt: wrt)
 }
 
-/// The per-token KL estimators of ``klPenalty(input:reference:mask:estimator:beta:reduction:wrt:)``,
+/// The per-token KL estimators of ``klPenalty(input:reference:mask:estimator:beta:reduction:wrt:)-(_,_,Tensor<T>?,_,_,_,_)``,
 /// with d = log π_θ − log π_ref.
 public enum KLEstimator: String, CaseIterable, Sendable {
     /// d: unbiased for KL(π_θ ‖ π_ref) under samples from π_θ; single samples can be negative.

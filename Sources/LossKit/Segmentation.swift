@@ -695,10 +695,20 @@ public func jaccardLoss<T: LossScalar>(
 /// ∂L/∂ℓ_c = γ·aggregate^(γ−1)/count; then through the softmax or sigmoid; 0 at ignored
 /// positions and for classes without target pixels.
 ///
-/// - Parameters: as `diceLoss`, plus
+/// - Parameters:
+///   - input: logits (or probabilities with `fromLogits: false`) `[N, C, d1, ...]`.
+///   - target: class indices `[N, d1, ...]`.
+///   - mode: `.multiclass` (default), `.binary` or `.multilabel`.
+///   - fromLogits: apply softmax / sigmoid to `input` first (default true).
+///   - smooth: added to numerator and denominator (default 0).
+///   - eps: lower clamp of the denominator and, with `logLoss`, of the score (default 1e-7).
+///   - ignoreIndex: target value whose positions are left out (default none).
+///   - logLoss: use −log(tversky) instead of 1 − tversky.
 ///   - alpha: weight of the false positives (≥ 0, default 0.5).
 ///   - beta: weight of the false negatives (≥ 0, default 0.5).
 ///   - gamma: exponent of the aggregate (> 0, default 1).
+///   - reduction: `.mean` (default, smp's value), `.sum`, or `.none` (`[C]`); see above for γ.
+///   - wrt: `[.input]` (default) or `[]`.
 /// - Returns: the loss and ∂loss/∂input.
 /// - Throws: as `diceLoss`; ``LossError/invalidOption(name:value:expected:)`` for a negative
 ///   alpha or beta or a gamma ≤ 0.

@@ -32,6 +32,7 @@ public struct ReductionPlan<Scalar: LossScalar>: Sendable {
     public let denominator: Scalar
 
     /// - Parameters:
+    ///   - reduction: how the terms are combined.
     ///   - count: the number of terms `mean` divides by.
     ///   - batchSize: what `batchmean` divides by.
     @inlinable
