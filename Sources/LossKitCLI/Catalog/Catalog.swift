@@ -10,6 +10,8 @@ enum InputKind: Sendable {
     case labels
     /// Integer class indices or floating-point probabilities (cross-entropy's target).
     case labelsOrDifferentiable
+    /// Integer class indices or a floating-point mask, without a gradient (segmentation targets).
+    case labelsOrConstant
 }
 
 struct InputSpec: Sendable {

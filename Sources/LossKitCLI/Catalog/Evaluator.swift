@@ -48,7 +48,7 @@ enum Evaluator {
             switch spec.kind {
             case .differentiable: return true
             case .labelsOrDifferentiable: return t.isFloatingPoint
-            case .constant, .labels: return false
+            case .constant, .labels, .labelsOrConstant: return false
             }
         }.map(\.name)
         var wanted: [String]

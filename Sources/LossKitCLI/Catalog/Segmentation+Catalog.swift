@@ -14,7 +14,7 @@ extension Catalog {
 /// The dense input and target every segmentation loss takes.
 private let denseInputs = [
     InputSpec("input", .differentiable, "logits (probabilities with from-logits=false) [N, C, d1, ...]"),
-    InputSpec("target", .constant, "multiclass: int class indices [N, d1, ...]; binary: float mask [N, 1, d1, ...] or [N, d1, ...]; multilabel: float mask [N, C, d1, ...]"),
+    InputSpec("target", .labelsOrConstant, "multiclass: int class indices [N, d1, ...]; binary: float mask [N, 1, d1, ...] or [N, d1, ...]; multilabel: float mask [N, C, d1, ...]"),
 ]
 
 private let modeOption = OptionSpec("mode", default: "multiclass", "multiclass | binary | multilabel")

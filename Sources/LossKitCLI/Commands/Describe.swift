@@ -25,6 +25,7 @@ struct Describe: ParsableCommand {
             case .constant: kind = "float"
             case .labels: kind = "int"
             case .labelsOrDifferentiable: kind = "int, or float ∂"
+            case .labelsOrConstant: kind = "int, or float"
             }
             s += "  \(i.name) (\(kind)\(i.required ? "" : ", optional")): \(i.summary)\n"
         }
