@@ -18,6 +18,13 @@ counting the compulsory bytes as (same convention as the triad: no write-allocat
     bce-with-logits, sigmoid-focal, mse (M elements)
                               read 2*M*4 (input, target), write M*4 (gradient)
     kl-div N x C              read 2*N*C*4 (input, target), write N*C*4 (gradient)
+    triplet N x D             read 3*N*D*4, write N*D*4 (the anchor's gradient)
+    clip N x D                read 2*N*D*4, write 2*N*D*4 (both gradients)
+    ctc T, N, C, S            read T*N*C*4, write T*N*C*4, plus the int32 targets and lengths
+    linear-cross-entropy      read (N*D + V*D)*4, write the same (hidden and weight gradients)
+
+The linear-cross-entropy rows also compare the chunked kernel with the materialized path and
+report its working memory (`losskit-bench --memory`), see linear_cross_entropy() below.
 
 --scaling runs losskit-bench with --threads 1 and with --threads T (default 2) and prints the
 speed-up per row (the project's target: at least 1.7x on 2 threads for these large rows), and
@@ -53,6 +60,9 @@ TARGETS = {
     "mse 4M": 2,
     "kl-div batchmean 4096x1000": 5,
     "triplet 4096x256": 2,
+    "clip 2048x512": 1,
+    "ctc T=200 N=32 C=30 S=50": 2,
+    "ctc T=500 N=32 C=5000 S=100": 2,
 }
 SCALING_TARGET = 1.7
 
@@ -65,6 +75,12 @@ BYTES = {
     "mse 4M": M * 4 * 3,
     "kl-div batchmean 4096x1000": 4096 * 1000 * 4 * 3,
     "triplet 4096x256": 4096 * 256 * 4 * 4,  # read anchor, positive, negative; write the anchor gradient
+    "clip 2048x512": 2048 * 512 * 4 * 4,  # read both inputs, write both gradients
+    # read hidden [N, D] and weight [V, D], write both gradients (the labels are negligible)
+    "linear-cross-entropy 512x1024x32000": 2 * (512 * 1024 + 32000 * 1024) * 4,
+    # read the log-probabilities, write their gradient; plus the int32 targets and lengths
+    "ctc T=200 N=32 C=30 S=50": 200 * 32 * 30 * 4 * 2 + 32 * 50 * 4 + 2 * 32 * 4,
+    "ctc T=500 N=32 C=5000 S=100": 500 * 32 * 5000 * 4 * 2 + 32 * 100 * 4 + 2 * 32 * 4,
 }
 
 
@@ -91,17 +107,36 @@ def torch_cases():
     cases["kl-div batchmean 4096x1000"] = (inp, lambda x, t=tgt: F.kl_div(x, t, reduction="batchmean"))
     a, p, n = (torch.randn(4096, 256, generator=g) for _ in range(3))
     cases["triplet 4096x256"] = (a, lambda x, p=p, n=n: F.triplet_margin_loss(x, p, n))
+    for t, n, c, s in [(200, 32, 30, 50), (500, 32, 5000, 100)]:
+        # As in losskit-bench: every input length T, target lengths from S down to S/2.
+        lp = F.log_softmax(torch.randn(t, n, c, generator=g), dim=2)
+        tg = torch.randint(1, c, (n, s), generator=g, dtype=torch.int32)
+        il = torch.full((n,), t, dtype=torch.int32)
+        tl = torch.tensor([s - i * s // (2 * n) for i in range(n)], dtype=torch.int32)
+        cases[f"ctc T={t} N={n} C={c} S={s}"] = (lp, lambda x, tg=tg, il=il, tl=tl: F.ctc_loss(x, tg, il, tl))
+    x = torch.randn(2, 2048, 512, generator=g)  # input1 = x[0], input2 = x[1]: grad(x) holds both gradients
+    y = torch.arange(2048)
+    cases["clip 2048x512"] = (x, lambda x, y=y: (
+        lambda s: (F.cross_entropy(s, y) + F.cross_entropy(s.T, y)) / 2
+    )(F.normalize(x[0], dim=1) @ F.normalize(x[1], dim=1).T / 0.07))
+    # Linear cross-entropy the usual way: the [N, V] logits materialized, gradients for the hidden
+    # states and the weight (the third element: further tensors to differentiate).
+    n, d, v = 512, 1024, 32000
+    h, w = torch.randn(n, d, generator=g), torch.randn(v, d, generator=g) / 32
+    y = torch.randint(0, v, (n,), generator=g)
+    cases[f"linear-cross-entropy {n}x{d}x{v}"] = (h, lambda h, w, y=y: F.cross_entropy(F.linear(h, w), y), (w,))
     return cases
 
 
-def time_torch(x, fn, repeat):
+def time_torch(x, fn, repeat, extra=()):
+    """Median time of fn(x, *extra) and its gradients with respect to x and every tensor in extra."""
     import torch
 
     def once():
-        xi = x.detach().requires_grad_(True)
-        loss = fn(xi)
-        (g,) = torch.autograd.grad(loss, [xi])
-        return loss.item() + g.view(-1)[0].item()
+        xs = [t.detach().requires_grad_(True) for t in (x, *extra)]
+        loss = fn(*xs)
+        g = torch.autograd.grad(loss, xs)
+        return loss.item() + g[0].view(-1)[0].item()
 
     once()
     times = []
@@ -167,10 +202,10 @@ def main():
     print(f"stream triad ({args.threads} threads): {bandwidth:.1f} GB/s (12 bytes per element)")
     print(f"{'case':<28} {'LossKit ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
     slower, short = [], []
-    for name, (x, fn) in torch_cases().items():
+    for name, (x, fn, *extra) in torch_cases().items():
         if name not in ours:
             continue
-        t_torch = time_torch(x, fn, args.repeat)
+        t_torch = time_torch(x, fn, args.repeat, *extra)
         t_ours = ours[name]["median_seconds"]
         ratio = t_torch / t_ours
         target = TARGETS.get(name)
@@ -186,7 +221,34 @@ def main():
         print("below target: " + ", ".join(short))
     if slower:
         print("LossKit slower than PyTorch in: " + ", ".join(slower))
+    if any(name.startswith("linear-cross-entropy") for name in ours):
+        linear_cross_entropy(binary, ours, args.threads)
     return 1 if slower else 0
+
+
+def linear_cross_entropy(binary, ours, threads):
+    """Issue 4's rows for the fused linear cross-entropy: time against the materialized path (the
+    same call with one chunk spanning the vocabulary, so the [N, V] logits exist at once; target at
+    most 1.2x), working memory against the logits and their gradient (2*N*V*4 bytes; target at most
+    10%), and agreement of the two."""
+    n, d, v = 512, 1024, 32000
+    chunked, full = (ours.get(f"linear-cross-entropy {k}{n}x{d}x{v}") for k in ("", "materialized "))
+    if not chunked or not full:
+        return
+    t_c, t_m = chunked["median_seconds"], full["median_seconds"]
+    print(f"linear-cross-entropy N={n} D={d} V={v}: chunked {t_c * 1e3:.1f} ms, materialized {t_m * 1e3:.1f} ms, "
+          f"chunked/materialized {t_c / t_m:.2f}x (target <= 1.2x)")
+    rows = run_bench(binary, "--memory", "linear-cross-entropy", "--threads", str(threads))
+    logits_and_gradient = 2 * n * v * 4
+    for r in rows:
+        if "working_bytes" in r:
+            print(f"  {r['case']}: working memory {r['working_bytes'] / 2**20:.1f} MiB = "
+                  f"{r['working_bytes'] / logits_and_gradient:.1%} of the logits + gradient "
+                  f"({logits_and_gradient / 2**20:.0f} MiB; target <= 10% for the chunked kernel), "
+                  f"results {r['result_bytes'] / 2**20:.0f} MiB")
+        elif "compare" in r:
+            print(f"  chunked vs materialized, largest difference / largest magnitude: value {r['value']:.1e}, "
+                  f"input gradient {r['input']:.1e}, weight gradient {r['weight']:.1e}")
 
 
 def scaling(binary, common, threads):

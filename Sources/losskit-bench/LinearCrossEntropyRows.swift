@@ -18,19 +18,27 @@ import Glibc
 
 let lceShape = (n: 512, d: 1024, v: 32000)
 
-func linearCrossEntropyCases() -> [Case] {
+/// Adds the two cases through `makeCases`'s `add`; both share one set of inputs.
+func addLinearCrossEntropyCases(_ add: (String, () -> () throws -> LossResult<Float>) -> Void) {
     let (n, d, v) = lceShape
-    // Weights at the scale of a trained unembedding (1/√D), so the logits are O(1).
-    let x = tensor([n, d], normal(n * d)), w = tensor([v, d], normal(v * d, scale: 1 / 32))
-    let y = Tensor((0..<n).map { _ in Int32.random(in: 0..<Int32(v), using: &rng) })
-    return [
-        Case(name: "linear-cross-entropy \(n)x\(d)x\(v)") {
-            try linearCrossEntropy(input: x, weight: w, target: y, wrt: [.input, .weight])
-        },
-        Case(name: "linear-cross-entropy materialized \(n)x\(d)x\(v)") {
-            try linearCrossEntropy(input: x, weight: w, target: y, chunkSize: v, wrt: [.input, .weight])
-        },
-    ]
+    var inputs: (x: Tensor<Float>, w: Tensor<Float>, y: Tensor<Int32>)?
+    func shared() -> (x: Tensor<Float>, w: Tensor<Float>, y: Tensor<Int32>) {
+        if let inputs { return inputs }
+        // Weights at the scale of a trained unembedding (1/√D), so the logits are O(1).
+        let made = (
+            tensor([n, d], normal(n * d)), tensor([v, d], normal(v * d, scale: 1 / 32)),
+            Tensor((0..<n).map { _ in Int32.random(in: 0..<Int32(v), using: &rng) }))
+        inputs = made
+        return made
+    }
+    add("linear-cross-entropy \(n)x\(d)x\(v)") {
+        let (x, w, y) = shared()
+        return { try linearCrossEntropy(input: x, weight: w, target: y, wrt: [.input, .weight]) }
+    }
+    add("linear-cross-entropy materialized \(n)x\(d)x\(v)") {
+        let (x, w, y) = shared()
+        return { try linearCrossEntropy(input: x, weight: w, target: y, chunkSize: v, wrt: [.input, .weight]) }
+    }
 }
 
 /// glibc's malloc_trim (not in the Glibc module's headers).

@@ -58,42 +58,77 @@ func logSoftmaxRows(_ x: [Float], cols: Int) -> [Float] {
     try! logSoftmax(tensor([x.count / cols, cols], x), axis: 1).scalars
 }
 
-func makeCases() -> [Case] {
+/// The cases whose names `wanted` accepts. Only those build their inputs (the large rows take
+/// seconds to fill), each from a generator seeded by its name, so a case's data does not depend
+/// on which other cases run.
+func makeCases(_ wanted: (String) -> Bool) -> [Case] {
     var cases: [Case] = []
+    func add(_ name: String, _ make: () -> () throws -> LossResult<Float>) {
+        guard wanted(name) else { return }
+        rng = SplitMix64(state: name.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        cases.append(Case(name: name, run: make()))
+    }
     for (n, c) in [(4096, 1000), (1024, 32000)] {
-        let x = tensor([n, c], normal(n * c))
-        let y = Tensor((0..<n).map { _ in Int32.random(in: 0..<Int32(c), using: &rng) })
-        cases.append(Case(name: "cross-entropy \(n)x\(c)") { try crossEntropy(input: x, target: y, wrt: [.input]) })
+        add("cross-entropy \(n)x\(c)") {
+            let x = tensor([n, c], normal(n * c))
+            let y = Tensor((0..<n).map { _ in Int32.random(in: 0..<Int32(c), using: &rng) })
+            return { try crossEntropy(input: x, target: y, wrt: [.input]) }
+        }
     }
     let m = 4 << 20
-    do {
-        let x = tensor([m], normal(m)), t = tensor([m], uniform(m).map { $0 < 0.5 ? 0 : 1 })
-        cases.append(Case(name: "bce-with-logits 4M") { try binaryCrossEntropyWithLogits(input: x, target: t, wrt: [.input]) })
-        cases.append(Case(name: "sigmoid-focal 4M") { try sigmoidFocalLoss(input: x, target: t, reduction: .mean, wrt: [.input]) })
+    func logitsAndLabels() -> (Tensor<Float>, Tensor<Float>) {
+        (tensor([m], normal(m)), tensor([m], uniform(m).map { $0 < 0.5 ? 0 : 1 }))
     }
-    do {
+    add("bce-with-logits 4M") {
+        let (x, t) = logitsAndLabels()
+        return { try binaryCrossEntropyWithLogits(input: x, target: t, wrt: [.input]) }
+    }
+    add("sigmoid-focal 4M") {
+        let (x, t) = logitsAndLabels()
+        return { try sigmoidFocalLoss(input: x, target: t, reduction: .mean, wrt: [.input]) }
+    }
+    add("mse 4M") {
         let x = tensor([m], normal(m)), t = tensor([m], normal(m))
-        cases.append(Case(name: "mse 4M") { try meanSquaredError(input: x, target: t, wrt: [.input]) })
+        return { try meanSquaredError(input: x, target: t, wrt: [.input]) }
     }
-    do {
+    add("kl-div batchmean 4096x1000") {
         let (n, c) = (4096, 1000)
         let input = tensor([n, c], logSoftmaxRows(normal(n * c), cols: c))
         let target = tensor([n, c], try! softmax(tensor([n, c], normal(n * c)), axis: 1).scalars)
-        cases.append(Case(name: "kl-div batchmean 4096x1000") {
-            try klDivergence(input: input, target: target, reduction: .batchmean, wrt: [.input])
-        })
+        return { try klDivergence(input: input, target: target, reduction: .batchmean, wrt: [.input]) }
     }
-    do {
+    add("triplet 4096x256") {
         let (n, d) = (4096, 256)
         let a = tensor([n, d], normal(n * d)), p = tensor([n, d], normal(n * d)), neg = tensor([n, d], normal(n * d))
-        cases.append(Case(name: "triplet 4096x256") {
+        return {
             // The anchor's gradient, as the PyTorch row differentiates its first argument only.
             var r = try tripletMarginLoss(anchor: a, positive: p, negative: neg, wrt: [.anchor])
             r.gradients[.input] = r.gradients[.anchor]
             return r
-        })
+        }
     }
-    cases += linearCrossEntropyCases()
+    add("clip 2048x512") {
+        let (n, d) = (2048, 512)
+        let x1 = tensor([n, d], normal(n * d)), x2 = tensor([n, d], normal(n * d))
+        return {
+            // Both gradients, as the PyTorch row differentiates the stacked [x1; x2].
+            var r = try clipLoss(input1: x1, input2: x2)
+            r.gradients[.input] = r.gradients[.input1]
+            return r
+        }
+    }
+    for (t, n, c, s) in [(200, 32, 30, 50), (500, 32, 5000, 100)] {
+        add("ctc T=\(t) N=\(n) C=\(c) S=\(s)") {
+            // Log-probabilities [T, N, C]; padded targets [N, S] of labels 1..<C; every input length T;
+            // target lengths from S down to S/2 (the same formula as scripts/benchmark.py).
+            let x = tensor([t, n, c], logSoftmaxRows(normal(t * n * c), cols: c))
+            let y = try! Tensor(shape: [n, s], scalars: (0..<n * s).map { _ in Int32.random(in: 1..<Int32(c), using: &rng) })
+            let inputLengths = Tensor([Int32](repeating: Int32(t), count: n))
+            let targetLengths = Tensor((0..<n).map { Int32(s - $0 * s / (2 * n)) })
+            return { try ctcLoss(input: x, target: y, inputLengths: inputLengths, targetLengths: targetLengths, wrt: [.input]) }
+        }
+    }
+    addLinearCrossEntropyCases(add)
     return cases
 }
 
@@ -175,12 +210,12 @@ if streamMode {
 }
 
 if let memoryFilter {
-    try measureMemory(makeCases().filter { $0.name.contains(memoryFilter) })
+    try measureMemory(makeCases { $0.contains(memoryFilter) })
     exit(0)
 }
 
 let clock = ContinuousClock()
-for c in makeCases() where filter.map({ c.name.contains($0) }) ?? true {
+for c in makeCases({ name in filter.map { name.contains($0) } ?? true }) {
     var sum = checksum(try c.run())  // warm-up
     var times: [Double] = []
     for _ in 0..<repeats {
