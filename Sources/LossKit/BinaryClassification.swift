@@ -146,10 +146,13 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
     let weightLayout = try weight.map { w throws(LossError) in try broadcastLayout(of: w.shape, to: input.shape, argument: "weight") }
     let posLayout = try posWeight.map { w throws(LossError) in try broadcastLayout(of: w.shape, to: input.shape, argument: "pos_weight") }
     if weight == nil && posWeight == nil {
-        return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction) { x, t, _ in
+        // A local always-inline function rather than a closure literal: inlined into the lane loop
+        // on every path (see evaluateElementwise's codegen note).
+        @inline(__always) func kernel(_ x: SIMD8<T>, _ t: SIMD8<T>, _: SIMD8<T>) -> LaneTerms<T> {
             let g = LogisticLanes(x)
             return LaneTerms(loss: logitCrossEntropy(x, t, g), d0: (1 - t) - g.sigmoidOfNegation, d1: -x)
         }
+        return evaluateElementwise([(input, .input), (target, .target)], wrt: wrt, reduction: reduction, kernel: kernel)
     }
     return evaluateBroadcastElementwise(
         input: input, target: target, targetArgument: .target,

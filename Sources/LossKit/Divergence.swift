@@ -120,15 +120,17 @@ public func klDivergence<T: LossScalar>(
     // only when the result is NaN; `none` is checked first.
     let nonNegative = "a probability ≥ 0 (log-probabilities need the log-target option)"
     if reduction == .none { try checkValues("target", target, expected: nonNegative) { !($0 < 0) } }
-    let result = evaluateElementwise(
-        [(input, .input), (target, .target)], wrt: wrt, reduction: reduction,
-        denominator: denominator, pads: (0, 1, 0)
-    ) { x, t, _ in
+    // A local always-inline function rather than a closure literal: inlined into the lane loop
+    // on every path (see evaluateElementwise's codegen note).
+    @inline(__always) func kernel(_ x: SIMD8<T>, _ t: SIMD8<T>, _: SIMD8<T>) -> LaneTerms<T> {
         // Compares take a vector operand: `t .== 0` (vector vs scalar) still picks the standard
         // library's per-lane loop, which made this kernel 3× slower.
         let d = T.vlog(t) - x
         return LaneTerms(loss: (t * d).replacing(with: 0, where: t .== SIMD8<T>.zero), d0: -t, d1: d + 1)
     }
+    let result = evaluateElementwise(
+        [(input, .input), (target, .target)], wrt: wrt, reduction: reduction,
+        denominator: denominator, pads: (0, 1, 0), kernel: kernel)
     if reduction != .none, result.value.scalar?.isNaN == true {
         try checkValues("target", target, expected: nonNegative) { !($0 < 0) }
     }
