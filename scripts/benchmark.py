@@ -85,46 +85,89 @@ BYTES = {
 
 
 def torch_cases():
+    """name -> a function that builds the row's data and returns (x, fn[, extra]). Built one row at
+    a time, each from a generator seeded by its name, so only the timed row's tensors exist (with
+    every row's data alive at once PyTorch's timings of the small rows doubled and varied 5x)."""
     import torch
     import torch.nn.functional as F
     import torchvision
 
-    g = torch.Generator().manual_seed(0)
+    def seeded(name):
+        return torch.Generator().manual_seed(sum(name.encode()) * 7919)
+
     cases = {}
+
+    def row(name):
+        def register(build):
+            cases[name] = lambda: build(seeded(name))
+            return build
+        return register
+
     for n, c in [(4096, 1000), (1024, 32000)]:
-        x = torch.randn(n, c, generator=g)
-        y = torch.randint(0, c, (n,), generator=g)
-        cases[f"cross-entropy {n}x{c}"] = (x, lambda x, y=y: F.cross_entropy(x, y))
-    x = torch.randn(M, generator=g)
-    t = (torch.rand(M, generator=g) < 0.5).float()
-    cases["bce-with-logits 4M"] = (x, lambda x, t=t: F.binary_cross_entropy_with_logits(x, t))
-    cases["sigmoid-focal 4M"] = (x, lambda x, t=t: torchvision.ops.sigmoid_focal_loss(x, t, reduction="mean"))
-    y = torch.randn(M, generator=g)
-    cases["mse 4M"] = (x, lambda x, y=y: F.mse_loss(x, y))
-    n, c = 4096, 1000
-    inp = F.log_softmax(torch.randn(n, c, generator=g), dim=1)
-    tgt = F.softmax(torch.randn(n, c, generator=g), dim=1)
-    cases["kl-div batchmean 4096x1000"] = (inp, lambda x, t=tgt: F.kl_div(x, t, reduction="batchmean"))
-    a, p, n = (torch.randn(4096, 256, generator=g) for _ in range(3))
-    cases["triplet 4096x256"] = (a, lambda x, p=p, n=n: F.triplet_margin_loss(x, p, n))
+        @row(f"cross-entropy {n}x{c}")
+        def _(g, n=n, c=c):
+            x, y = torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g)
+            return x, lambda x: F.cross_entropy(x, y)
+
+    def logits_and_labels(g):
+        return torch.randn(M, generator=g), (torch.rand(M, generator=g) < 0.5).float()
+
+    @row("bce-with-logits 4M")
+    def _(g):
+        x, t = logits_and_labels(g)
+        return x, lambda x: F.binary_cross_entropy_with_logits(x, t)
+
+    @row("sigmoid-focal 4M")
+    def _(g):
+        x, t = logits_and_labels(g)
+        return x, lambda x: torchvision.ops.sigmoid_focal_loss(x, t, reduction="mean")
+
+    @row("mse 4M")
+    def _(g):
+        x, y = torch.randn(M, generator=g), torch.randn(M, generator=g)
+        return x, lambda x: F.mse_loss(x, y)
+
+    @row("kl-div batchmean 4096x1000")
+    def _(g):
+        n, c = 4096, 1000
+        inp = F.log_softmax(torch.randn(n, c, generator=g), dim=1)
+        tgt = F.softmax(torch.randn(n, c, generator=g), dim=1)
+        return inp, lambda x: F.kl_div(x, tgt, reduction="batchmean")
+
+    @row("triplet 4096x256")
+    def _(g):
+        a, p, n = (torch.randn(4096, 256, generator=g) for _ in range(3))
+        return a, lambda x: F.triplet_margin_loss(x, p, n)
+
     for t, n, c, s in [(200, 32, 30, 50), (500, 32, 5000, 100)]:
-        # As in losskit-bench: every input length T, target lengths from S down to S/2.
-        lp = F.log_softmax(torch.randn(t, n, c, generator=g), dim=2)
-        tg = torch.randint(1, c, (n, s), generator=g, dtype=torch.int32)
-        il = torch.full((n,), t, dtype=torch.int32)
-        tl = torch.tensor([s - i * s // (2 * n) for i in range(n)], dtype=torch.int32)
-        cases[f"ctc T={t} N={n} C={c} S={s}"] = (lp, lambda x, tg=tg, il=il, tl=tl: F.ctc_loss(x, tg, il, tl))
-    x = torch.randn(2, 2048, 512, generator=g)  # input1 = x[0], input2 = x[1]: grad(x) holds both gradients
-    y = torch.arange(2048)
-    cases["clip 2048x512"] = (x, lambda x, y=y: (
-        lambda s: (F.cross_entropy(s, y) + F.cross_entropy(s.T, y)) / 2
-    )(F.normalize(x[0], dim=1) @ F.normalize(x[1], dim=1).T / 0.07))
-    # Linear cross-entropy the usual way: the [N, V] logits materialized, gradients for the hidden
-    # states and the weight (the third element: further tensors to differentiate).
-    n, d, v = 512, 1024, 32000
-    h, w = torch.randn(n, d, generator=g), torch.randn(v, d, generator=g) / 32
-    y = torch.randint(0, v, (n,), generator=g)
-    cases[f"linear-cross-entropy {n}x{d}x{v}"] = (h, lambda h, w, y=y: F.cross_entropy(F.linear(h, w), y), (w,))
+        @row(f"ctc T={t} N={n} C={c} S={s}")
+        def _(g, t=t, n=n, c=c, s=s):
+            # As in losskit-bench: every input length T, target lengths from S down to S/2.
+            lp = F.log_softmax(torch.randn(t, n, c, generator=g), dim=2)
+            tg = torch.randint(1, c, (n, s), generator=g, dtype=torch.int32)
+            il = torch.full((n,), t, dtype=torch.int32)
+            tl = torch.tensor([s - i * s // (2 * n) for i in range(n)], dtype=torch.int32)
+            return lp, lambda x: F.ctc_loss(x, tg, il, tl)
+
+    @row("clip 2048x512")
+    def _(g):
+        x = torch.randn(2, 2048, 512, generator=g)  # input1 = x[0], input2 = x[1]: grad(x) holds both
+        y = torch.arange(2048)
+
+        def clip(x):
+            s = F.normalize(x[0], dim=1) @ F.normalize(x[1], dim=1).T / 0.07
+            return (F.cross_entropy(s, y) + F.cross_entropy(s.T, y)) / 2
+        return x, clip
+
+    @row("linear-cross-entropy 512x1024x32000")
+    def _(g):
+        # The usual way: the [N, V] logits materialized; gradients for the hidden states and the
+        # weight (the third element: further tensors to differentiate).
+        n, d, v = 512, 1024, 32000
+        h, w = torch.randn(n, d, generator=g), torch.randn(v, d, generator=g) / 32
+        y = torch.randint(0, v, (n,), generator=g)
+        return h, lambda h, w: F.cross_entropy(F.linear(h, w), y), (w,)
+
     return cases
 
 
@@ -200,12 +243,14 @@ def main():
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads on both sides; median of {args.repeat} runs")
     print(f"stream triad ({args.threads} threads): {bandwidth:.1f} GB/s (12 bytes per element)")
-    print(f"{'case':<28} {'LossKit ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
+    print(f"{'case':<36} {'LossKit ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
     slower, short = [], []
-    for name, (x, fn, *extra) in torch_cases().items():
+    for name, build in torch_cases().items():
         if name not in ours:
             continue
+        x, fn, *extra = build()
         t_torch = time_torch(x, fn, args.repeat, *extra)
+        del x, fn, extra
         t_ours = ours[name]["median_seconds"]
         ratio = t_torch / t_ours
         target = TARGETS.get(name)
@@ -215,7 +260,7 @@ def main():
         if target and ratio < target:
             short.append(name)
         mark = "" if not target or ratio >= target else "  < target"
-        print(f"{name:<28} {t_ours * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>6.2f}x {target or '':>5}x "
+        print(f"{name:<36} {t_ours * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>6.2f}x {target or '':>5}x "
               f"{gbs:>6.1f} {gbs / bandwidth:>9.2f}{mark}")
     if short:
         print("below target: " + ", ".join(short))
@@ -255,7 +300,7 @@ def scaling(binary, common, threads):
     one = {r["case"]: r for r in run_bench(binary, *common, "--threads", "1")}
     many = {r["case"]: r for r in run_bench(binary, *common, "--threads", str(threads))}
     print(f"median of runs; speed-up = 1-thread time / {threads}-thread time (target >= {SCALING_TARGET}x)")
-    print(f"{'case':<28} {'1 thread ms':>11} {f'{threads} threads ms':>13} {'speed-up':>8}  "
+    print(f"{'case':<36} {'1 thread ms':>11} {f'{threads} threads ms':>13} {'speed-up':>8}  "
           f"{'value bits':>10} {'gradient hash':>20}  bitwise")
     unequal, short = [], []
     for name, a in one.items():
@@ -266,10 +311,10 @@ def scaling(binary, common, threads):
             unequal.append(name)
         if speedup < SCALING_TARGET:
             short.append(name)
-        print(f"{name:<28} {a['median_seconds'] * 1e3:>11.3f} {b['median_seconds'] * 1e3:>13.3f} {speedup:>7.2f}x  "
+        print(f"{name:<36} {a['median_seconds'] * 1e3:>11.3f} {b['median_seconds'] * 1e3:>13.3f} {speedup:>7.2f}x  "
               f"0x{a['value_bits']:08x} {a['gradient_hash']:>20}  {'equal' if same else 'DIFFERENT'}")
         if not same:
-            print(f"{'':<28} {threads} threads: value 0x{b['value_bits']:08x}, gradient hash {b['gradient_hash']}")
+            print(f"{'':<36} {threads} threads: value 0x{b['value_bits']:08x}, gradient hash {b['gradient_hash']}")
     if short:
         print(f"speed-up below {SCALING_TARGET}x: " + ", ".join(short))
     if unequal:
