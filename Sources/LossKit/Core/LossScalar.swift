@@ -4,7 +4,7 @@ import RealModule
 ///
 /// Kernels are generic over `LossScalar` and `@inlinable`, so they specialize for the concrete
 /// type in the caller's module. The vector hooks route to ``VectorMath``.
-public protocol LossScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, LosslessStringConvertible
+public protocol LossScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, LosslessStringConvertible, Codable
 where Self.RawSignificand: FixedWidthInteger {
     /// Elementwise e^x for eight lanes (see ``VectorMath/exp(_:)-(SIMD8<Float>)``).
     static func vexp(_ x: SIMD8<Self>) -> SIMD8<Self>
