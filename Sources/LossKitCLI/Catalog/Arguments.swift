@@ -139,25 +139,19 @@ struct Arguments {
         }
     }
 
+    /// A named choice, checked against the values the loss's ``OptionSpec`` allows when it lists
+    /// them (reduction: not every loss defines `batchmean`), else against every case of `E`.
     func choice<E: RawRepresentable & CaseIterable>(_ name: String, as: E.Type) throws -> E where E.RawValue == String {
-        guard let s = options[name], let v = E(rawValue: s) else {
+        let allowed = Catalog.entry(named: lossID)?.options.first { $0.name == name }?.choices
+            ?? E.allCases.map(\.rawValue)
+        guard let s = options[name], allowed.contains(s), let v = E(rawValue: s) else {
             throw LossError.invalidOption(
-                name: name, value: options[name] ?? "",
-                expected: "one of " + E.allCases.map(\.rawValue).joined(separator: ", "))
+                name: name, value: options[name] ?? "", expected: "one of " + allowed.joined(separator: ", "))
         }
         return v
     }
 
-    /// The `reduction` option, checked against the values this loss allows (its ``OptionSpec``).
-    func reduction() throws -> Reduction {
-        let allowed = Catalog.entry(named: lossID)?.options.first { $0.name == "reduction" }?.choices
-            ?? Reduction.allCases.map(\.rawValue)
-        guard let s = options["reduction"], allowed.contains(s), let v = Reduction(rawValue: s) else {
-            throw LossError.invalidOption(
-                name: "reduction", value: options["reduction"] ?? "", expected: "one of " + allowed.joined(separator: ", "))
-        }
-        return v
-    }
+    func reduction() throws -> Reduction { try choice("reduction", as: Reduction.self) }
 }
 
 private extension String {
