@@ -708,7 +708,7 @@ func normalizationBackward<T: LossScalar>(
 ) {
     let eps = T(contrastiveNormEpsilon)
     guard let norms else {
-        if scale != 1 { for i in 0..<n { scaleRow(g + i * d, by: scale, into: g + i * d, d) } }
+        if scale != 1 { scaleRow(g, by: scale, into: g, n * d) }  // the rows are one contiguous block
         return
     }
     forEachRange(n, workPerItem: 3 * d, limit: Parallelism.threadCount) { _, range in

@@ -676,12 +676,10 @@ enum GenerativeKernels {
     static func scaleRow<T: LossScalar>(
         _ v: UnsafePointer<T>, _ n: Int, by k: T, dividedBy divisor: T, into out: UnsafeMutablePointer<T>
     ) {
+        if divisor == 1 { return LossKit.scaleRow(v, by: k, into: out, n) }
         let kv = SIMD8(repeating: k)
         var i = 0
-        if divisor == 1 {
-            while i + 8 <= n { store8(kv * load8(v + i), out + i); i += 8 }
-            while i < n { out[i] = k * v[i]; i += 1 }
-        } else {
+        do {
             let d = SIMD8(repeating: divisor)
             while i + 8 <= n { store8(kv * (load8(v + i) / d), out + i); i += 8 }
             while i < n { out[i] = k * (v[i] / divisor); i += 1 }

@@ -108,23 +108,20 @@ public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
     let wantInput = wrt.contains(.input), wantWeight = wrt.contains(.weight)
     let wantBias = wrt.contains(.bias) && bias != nil
 
+    // The requested gradients, uninitialized: the kernel writes every element of each.
+    func output(_ wanted: Bool, _ count: Int) -> TensorBuffer<T>? { wanted ? TensorBuffer(uninitializedCount: count) : nil }
+    let gradInput = output(wantInput, n * d), gradWeight = output(wantWeight, v * d), gradBias = output(wantBias, v)
     var losses: [T] = []
-    var gradInput: [T]? = nil, gradWeight: [T]? = nil, gradBias: [T]? = nil
     input.withUnsafeBufferPointer { xb in
         weight.withUnsafeBufferPointer { wb in
             labels.withUnsafeBufferPointer { yb in
                 let run = { (bp: UnsafePointer<T>?) in
-                    gradInput = withOptionalOutput(wantInput, count: n * d) { dx in
-                        gradWeight = withOptionalOutput(wantWeight, count: v * d) { dw in
-                            gradBias = withOptionalOutput(wantBias, count: v) { db in
-                                losses = fusedLinearCrossEntropy(
-                                    x: base(xb), w: base(wb), bias: bp, labels: base(yb),
-                                    n: n, d: d, v: v, smoothing: labelSmoothing,
-                                    gradientScale: reduction == .mean ? plan.gradientScale : 1,
-                                    geometry: geometry, gradInput: dx, gradWeight: dw, gradBias: db)
-                            }
-                        }
-                    }
+                    losses = fusedLinearCrossEntropy(
+                        x: base(xb), w: base(wb), bias: bp, labels: base(yb),
+                        n: n, d: d, v: v, smoothing: labelSmoothing,
+                        gradientScale: reduction == .mean ? plan.gradientScale : 1,
+                        geometry: geometry, gradInput: gradInput?.base, gradWeight: gradWeight?.base,
+                        gradBias: gradBias?.base)
                 }
                 if let bias { bias.withUnsafeBufferPointer { run(base($0)) } } else { run(nil) }
             }
@@ -164,19 +161,6 @@ struct LinearCrossEntropyGeometry {
             let fit = LinearCrossEntropyGeometry.tileBytes / (rowBlock * scalarSize)
             self.chunk = min(columns, max(2 * kc, fit / kc * kc))
         }
-    }
-}
-
-/// Allocates an uninitialized array of `count` elements when `wanted`, lets `body` fill it (or
-/// calls `body(nil)`), and returns it.
-@inlinable
-func withOptionalOutput<T: LossScalar>(
-    _ wanted: Bool, count: Int, _ body: (UnsafeMutablePointer<T>?) -> Void
-) -> [T]? {
-    guard wanted else { body(nil); return nil }
-    return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        body(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!)
-        initialized = count
     }
 }
 

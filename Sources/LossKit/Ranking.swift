@@ -245,14 +245,14 @@ enum RankingRows {
                 losses.withUnsafeMutableBufferPointer { lb in
                     counts.withUnsafeMutableBufferPointer { cb in
                         let lp = lb.baseAddress, cp = cb.baseAddress
-                        let _: T = blockedSum(count: rows, blockSize: rowsPerBlock(rowLength: Swift.max(workPerRow, 1))) { range in
+                        // Rows are independent and their losses are summed below in order.
+                        forEachRange(rows, workPerItem: Swift.max(workPerRow, 1), limit: Parallelism.threadCount) { _, range in
                             for row in range {
                                 let o = row * k
                                 let r = body(p[0] + o, p[1] + o, m.map { $0 + o }, g[0].map { $0 + o }, known)
                                 lp![row] = r.loss
                                 cp![row] = r.count
                             }
-                            return 0
                         }
                     }
                 }

@@ -245,7 +245,7 @@ struct OverlapKernel<T: LossScalar, L: BinaryInteger> {
     @inlinable var classes: Int { layout.classes }
     @inlinable var spatial: Int { layout.inner }
     /// The mask value that marks ignored positions; NaN (equal to nothing) without ignore-index.
-    @inlinable var ignoredMaskValue: T { options.ignoreIndex.map { T($0) } ?? .nan }
+    @inlinable var ignoredMaskValue: T { maskValue(ignoring: options.ignoreIndex) }
 
     @inlinable
     var blocks: DenseBlocks {
@@ -325,7 +325,7 @@ struct OverlapKernel<T: LossScalar, L: BinaryInteger> {
         while j < range.upperBound {
             let lanes = min(8, range.upperBound - j)
             let v = loadLanes(x + j, lanes), t0 = loadLanes(m + j, lanes)
-            let ignored = (t0 .== ignoredValue) .| (laneIndices(T.self) .>= T(lanes))
+            let ignored = (t0 .== ignoredValue) .| (.!firstLanes(lanes, of: T.self))
             let p = zeroWhere(options.fromLogits ? vsigmoid(v) : v, ignored)
             let t = zeroWhere(t0, ignored)
             sp += p
@@ -836,7 +836,7 @@ struct LovaszScratch<T: LossScalar> {
                 order.withUnsafeMutableBufferPointer { o in
                     slope.withUnsafeMutableBufferPointer { s in
                         lovaszExtension(errors: base(e), foreground: base(fg), count: count, hinge: hinge,
-                                        order: o.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                                        order: base(o),
                                         slope: gradient ? s.baseAddress : nil)
                     }
                 }
@@ -844,6 +844,10 @@ struct LovaszScratch<T: LossScalar> {
         }
     }
 }
+
+/// The mask value that marks ignored positions: the ignore index, or NaN (equal to nothing).
+@inlinable
+func maskValue<T: LossScalar>(ignoring ignoreIndex: Int?) -> T { ignoreIndex.map { T($0) } ?? .nan }
 
 /// The Lovász hinge (logits) or Lovász-sigmoid (probabilities) of binary and multilabel masks:
 /// one problem per image (`perImage`) or one over the whole batch, every element of it in the
@@ -854,7 +858,7 @@ func lovaszMaskLosses<T: LossScalar>(
     input x: UnsafePointer<T>, mask t: UnsafePointer<T>, problems: Int, problemSize: Int,
     ignoreIndex: Int?, fromLogits: Bool, scale: T, gradient g: UnsafeMutablePointer<T>?
 ) -> [T] {
-    let ignored = ignoreIndex.map { T($0) } ?? .nan
+    let ignored: T = maskValue(ignoring: ignoreIndex)
     var scratch = LovaszScratch<T>(capacity: problemSize)
     var losses = [T](repeating: 0, count: problems)
     for q in 0..<problems {

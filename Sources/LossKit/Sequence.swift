@@ -123,14 +123,10 @@ struct CTCProblem: Sendable {
     init<L: BinaryInteger, I: BinaryInteger>(
         inputShape: [Int], target: Tensor<L>, inputLengths: Tensor<I>, targetLengths: Tensor<I>, blank: Int
     ) throws(LossError) {
-        try checkRank("input", inputShape, in: 2...3)
+        let classes = try classDimension(ofShape: inputShape, ranks: 2...3)
         let batched = inputShape.count == 3
         let frames = inputShape[0]
         let batch = batched ? inputShape[1] : 1
-        let classes = inputShape[inputShape.count - 1]
-        guard classes > 0 else {
-            throw .invalidShape(argument: "input", shape: inputShape, reason: "the class dimension is empty")
-        }
         try checkOption("blank", blank, expected: "a class index in 0..<\(classes)") { (0..<classes).contains($0) }
 
         // Lengths: [N], or 0-d / [1] for an unbatched input.

@@ -182,11 +182,7 @@ enum GradientNorms {
     static func scale<T: LossScalar>(_ t: inout Tensor<T>, by c: T) {
         t.withUnsafeMutableBufferPointer { b in
             guard let p = b.baseAddress else { return }
-            let n = b.count
-            let v = SIMD8<T>(repeating: c)
-            var k = 0
-            while k + 8 <= n { store8(load8(p + k) * v, p + k); k += 8 }
-            while k < n { p[k] *= c; k += 1 }
+            scaleRow(p, by: c, into: p, b.count)
         }
     }
 }

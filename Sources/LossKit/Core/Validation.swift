@@ -58,9 +58,15 @@ public func checkLabels<L: BinaryInteger>(
 /// The extent of the last (class) dimension of `input`, checked to be ≥ 1 and the rank in `ranks`.
 @inlinable
 func classDimension<T>(of input: Tensor<T>, ranks: ClosedRange<Int>) throws(LossError) -> Int {
-    try checkRank("input", input.shape, in: ranks)
-    guard let classes = input.shape.last, classes > 0 else {
-        throw .invalidShape(argument: "input", shape: input.shape, reason: "the class dimension is empty")
+    try classDimension(ofShape: input.shape, ranks: ranks)
+}
+
+/// ``classDimension(of:ranks:)`` for an input known by its shape.
+@inlinable
+func classDimension(ofShape shape: [Int], ranks: ClosedRange<Int>) throws(LossError) -> Int {
+    try checkRank("input", shape, in: ranks)
+    guard let classes = shape.last, classes > 0 else {
+        throw .invalidShape(argument: "input", shape: shape, reason: "the class dimension is empty")
     }
     return classes
 }

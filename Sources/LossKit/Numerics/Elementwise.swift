@@ -119,6 +119,12 @@ func base<T>(_ b: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
     b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
 }
 
+/// A non-null base address for a possibly empty mutable buffer (never dereferenced when empty).
+@inlinable @inline(__always)
+func base<T>(_ b: UnsafeMutableBufferPointer<T>) -> UnsafeMutablePointer<T> {
+    b.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
+}
+
 /// Allocates an array of `count` elements and lets `body` initialize every one of them.
 @inlinable
 func makeArray<T: LossScalar>(count: Int, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {

@@ -8,8 +8,7 @@ extension Catalog {
 }
 
 // The target is integer class indices in multiclass mode and a float mask in binary and
-// multilabel modes; it is never differentiated. Its kind is `.constant` (float) because the
-// catalog has no "int or float, no gradient" kind; `mode` decides how it is read.
+// multilabel modes; it is never differentiated (`.labelsOrConstant`); `mode` decides how it is read.
 
 /// The dense input and target every segmentation loss takes.
 private let denseInputs = [
