@@ -646,14 +646,16 @@ public func crossEntropy<T: LossScalar, L: BinaryInteger>(
 ///   - input: logits.
 ///   - target: probabilities, same shape as `input`.
 ///   - weight: optional per-class weights `[C]`.
+///   - ignoreIndex: accepted only as a negative value (default −100), where it has no effect;
+///     a class index throws, as PyTorch raises for floating-point targets.
 ///   - labelSmoothing: ε ∈ [0, 1] (default 0).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: any of `.input`, `.target` (default both).
 /// - Returns: the loss and the requested gradients.
 /// - Throws: ``LossError/shapeMismatch(argument:expected:actual:)`` if `target` or `weight` does
 ///   not fit `input`; ``LossError/invalidShape(argument:shape:reason:)`` for a 0-d input or an
-///   empty class dimension; ``LossError/invalidOption(name:value:expected:)`` for ε outside [0, 1]
-///   or `batchmean`.
+///   empty class dimension; ``LossError/invalidOption(name:value:expected:)`` for ε outside [0, 1],
+///   `batchmean`, or a non-negative `ignoreIndex`.
 ///
 /// Edge cases: the mean of an empty batch is NaN (as PyTorch). A zero target entry contributes 0
 /// even where log p = −inf (0·log 0 = 0), where PyTorch returns NaN; a non-zero target on a
@@ -672,10 +674,17 @@ public func crossEntropy<T: LossScalar, L: BinaryInteger>(
 /// ```
 @inlinable
 public func crossEntropy<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, labelSmoothing: T = 0,
+    input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100, labelSmoothing: T = 0,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
 ) throws -> LossResult<T> {
     try reduction.validate()
+    // PyTorch: "ignore_index is not supported for floating point target" (a negative index,
+    // which can never name a class, is accepted and has no effect).
+    if ignoreIndex >= 0 {
+        throw LossError.invalidOption(
+            name: "ignore-index", value: String(ignoreIndex),
+            expected: "a negative value (the default -100): probability targets have no ignored class")
+    }
     try checkOption("label-smoothing", labelSmoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     let layout = try ClassLayout(input: input.shape)
     try checkShape("target", target.shape, equals: input.shape)
@@ -1141,7 +1150,7 @@ public func smoothedTargets<T: LossScalar, L: BinaryInteger>(
 /// ```
 /// t'[..., c, ...] = (1 − ε)·t[..., c, ...] + ε/C       (C = the extent of `axis`)
 /// ```
-/// This is the smoothing ``crossEntropy(input:target:weight:labelSmoothing:reduction:wrt:)``
+/// This is the smoothing ``crossEntropy(input:target:weight:ignoreIndex:labelSmoothing:reduction:wrt:)``
 /// applies to probability targets.
 ///
 /// - Parameters:

@@ -131,6 +131,11 @@ final class CLITests: XCTestCase {
         try assertUsageError(["eval", "mse", "--input", "input=/no/such/file.npy", "--input", "target=\(x)"], mentions: "file.npy")
         try assertUsageError(["eval", "mse", "--input", "weight=\(x)", "--input", "input=\(x)", "--input", "target=\(x)"], mentions: "weight")
         try assertUsageError(["eval", "mse", "--input", "input=\(x)", "--input", "target=\(x)", "--grad", "bogus"], mentions: "bogus")
+        // Probability targets with a class ignore-index: PyTorch raises, so must we (issue 13).
+        let logits = try write("logits.npy", .float32(shape: [1, 3], scalars: [2, 1, 0]))
+        let probs = try write("probs.npy", .float32(shape: [1, 3], scalars: [0.5, 0.5, 0]))
+        try assertUsageError(["eval", "cross-entropy", "--input", "input=\(logits)", "--input", "target=\(probs)",
+                              "--set", "ignore-index=1"], mentions: "ignore-index")
         try assertUsageError(["eval"], mentions: "<id>")
         try assertUsageError(["frobnicate"], mentions: "frobnicate")
     }

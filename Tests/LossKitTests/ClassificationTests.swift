@@ -188,6 +188,21 @@ final class ClassificationTests: XCTestCase {
         XCTAssertEqual(try focalLoss(input: x, target: y, reduction: .none).value.scalars, [0, 0, 0])
     }
 
+    func testProbabilityTargetsRejectAClassIgnoreIndexAsPyTorchDoes() throws {
+        // torch 2.15: F.cross_entropy(x, probs, ignore_index=0) raises "ignore_index is not
+        // supported for floating point target"; a negative ignore_index is accepted unchanged.
+        let x = tensor([2, 3], [2, 1, 0, 0.5, 2.5, 0.3] as [Double])
+        let t = tensor([2, 3], [0.5, 0.5, 0, 0.2, 0.3, 0.5] as [Double])
+        for index in [0, 2] {
+            XCTAssertThrowsError(try crossEntropy(input: x, target: t, ignoreIndex: index)) { error in
+                guard case LossError.invalidOption(let name, let value, _) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(name, "ignore-index"); XCTAssertEqual(value, String(index))
+            }
+        }
+        XCTAssertEqual(try crossEntropy(input: x, target: t, ignoreIndex: -5).scalar,
+                       try crossEntropy(input: x, target: t).scalar)
+    }
+
     func testZeroProbabilityTargetOnMinusInfiniteLogitContributesZeroWherePyTorchGivesNaN() throws {
         func check<T: LossScalar>(_: T.Type) throws {
             let x = tensor([1, 3], [0, -.infinity, 1] as [T])

@@ -30,7 +30,7 @@ enum CrossEntropyEntry: CatalogEntry {
         InputSpec("weight", .constant, required: false, "per-class weights [C]"),
     ]
     static let options = [
-        OptionSpec("ignore-index", default: "-100", "class index whose targets are skipped (integer targets only)"),
+        OptionSpec("ignore-index", default: "-100", "class index whose targets are skipped (integer targets; with probability targets only a negative value is accepted, as PyTorch)"),
         OptionSpec("label-smoothing", default: "0.0", "ε in [0, 1]: mix the target with the uniform distribution"),
         OptionSpec.reduction(),
     ]
@@ -45,8 +45,8 @@ enum CrossEntropyEntry: CatalogEntry {
                 labelSmoothing: smoothing, reduction: a.reduction(), wrt: a.wrt)
         }
         return try crossEntropy(
-            input: input, target: a.tensor("target"), weight: weight, labelSmoothing: smoothing,
-            reduction: a.reduction(), wrt: a.wrt)
+            input: input, target: a.tensor("target"), weight: weight, ignoreIndex: ignoreIndex,
+            labelSmoothing: smoothing, reduction: a.reduction(), wrt: a.wrt)
     }
 }
 
