@@ -57,6 +57,8 @@ def run_case(case, dtype):
         if arr.dtype.kind == "f":
             t = torch.tensor(arr, dtype=tdtype)
             kind = dtype
+            if case.exact_reference:
+                t = t.to(torch.float64)
         elif arr.dtype.kind == "b":
             t = torch.tensor(arr, dtype=torch.bool)
             kind = "bool"

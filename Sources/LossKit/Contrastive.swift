@@ -557,7 +557,7 @@ func similarityRowLoss<T: LossScalar>(
         if let columnLSE = g.columnLSE {
             twoSidedSoftmaxRow(row, n, lse: lse, rowWeight: g.rowWeight, columnLSE: columnLSE, columnWeight: g.columnWeight)
         } else {
-            softmaxGradientRow(row, nil, n, lse: lse, scale: g.rowWeight, offset: 0)
+            softmaxGradientRow(row, nil, n, shift: lse, logSum: 0, scale: g.rowWeight, offset: 0)
         }
         let step = (g.rowWeight + g.columnWeight) / T(count)
         for t in targets where t != excluded { row[t] -= step }

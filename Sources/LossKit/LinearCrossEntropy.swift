@@ -305,17 +305,20 @@ func fusedLinearCrossEntropy<T: LossScalar>(
         }
     }}}}}}}
 
-    // Per-row log-sum-exp and loss.
-    var lse = [T](repeating: 0, count: n)
+    // Per-row loss, with the logits kept relative to the row maximum m: lse − z = (m − z) + log s.
+    // Forming lse = m + log s first would round it at the scale of m (|m| in the hundreds on a
+    // peaked head), which swallows 1 − p_y in float32; m − z_y is exact when z_y is near m.
+    // `logSum` is log s for a finite maximum and 0 otherwise (then the loss is m − z, ±inf or NaN).
+    var logSum = [T](repeating: 0, count: n)
     var losses = [T](repeating: 0, count: n)
     let vT = T(v)
     for r in 0..<n {
         let mr = runningMax[r]
-        lse[r] = mr.isFinite ? mr + T.log(runningSum[r]) : mr
+        logSum[r] = mr.isFinite ? T.log(runningSum[r]) : 0
         guard labels[r] >= 0 else { continue }
         var l: T = 0
-        if eps < 1 { l += (1 - eps) * (lse[r] - targetLogit[r]) }
-        if eps > 0 { l += eps * (lse[r] - logitSum[r] / vT) }
+        if eps < 1 { l += (1 - eps) * ((mr - targetLogit[r]) + logSum[r]) }
+        if eps > 0 { l += eps * ((mr - logitSum[r] / vT) + logSum[r]) }
         losses[r] = l
     }
     guard gradInput != nil || gradWeight != nil || gradBias != nil else { return losses }
@@ -323,8 +326,9 @@ func fusedLinearCrossEntropy<T: LossScalar>(
     // Pass 2: recompute each tile unit by unit, turn it into the gradient tile in place, and
     // accumulate the products. The products read the tile through strides (no transposed copy).
     let offTarget = eps / vT * scale, onTarget = (1 - eps) * scale
-    lse.withUnsafeBufferPointer { lb in
-        let lse = lb.baseAddress!
+    runningMax.withUnsafeBufferPointer { mb in
+    logSum.withUnsafeBufferPointer { lb in
+        let rowMax = mb.baseAddress!, logSum = lb.baseAddress!
         var c0 = 0
         while c0 < v {
             let vc = min(chunk, v - c0)
@@ -350,7 +354,9 @@ func fusedLinearCrossEntropy<T: LossScalar>(
                                 row.update(repeating: 0, count: cols)
                                 continue
                             }
-                            softmaxGradientRow(row, bias.map { $0 + c0 + j0 }, cols, lse: lse[r0 + i], scale: scale, offset: offTarget)
+                            softmaxGradientRow(
+                                row, bias.map { $0 + c0 + j0 }, cols, shift: rowMax[r0 + i], logSum: logSum[r0 + i],
+                                scale: scale, offset: offTarget)
                             let yu = y - c0 - j0
                             if yu >= 0 && yu < cols { row[yu] -= onTarget }
                         }
@@ -386,33 +392,36 @@ func fusedLinearCrossEntropy<T: LossScalar>(
             }
             c0 += vc
         }
-    }
+    }}
     return losses
 }
 
-/// row[j] ← (exp(row[j] + bias[j] − lse) − offset)·scale: the softmax gradient of a row before
-/// the target's one-hot is subtracted.
+/// row[j] ← (exp((row[j] + bias[j] − shift) − logSum) − offset)·scale: the softmax gradient of a
+/// row before the target's one-hot is subtracted. The logits are taken relative to the row
+/// maximum `shift` before `logSum` = log Σ exp(z − shift) is subtracted, so that a probability
+/// near 1 keeps its distance from 1 however large the logits are.
 @inlinable
 func softmaxGradientRow<T: LossScalar>(
-    _ row: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>?, _ n: Int, lse: T, scale: T, offset: T
+    _ row: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>?, _ n: Int, shift: T, logSum: T, scale: T, offset: T
 ) {
-    let l = SIMD8<T>(repeating: lse), s = SIMD8<T>(repeating: scale), o = SIMD8<T>(repeating: offset)
+    let m = SIMD8<T>(repeating: shift), l = SIMD8<T>(repeating: logSum)
+    let s = SIMD8<T>(repeating: scale), o = SIMD8<T>(repeating: offset)
     var j = 0
     if let bias {
         while j + 8 <= n {
-            store8(T.vexp(load8(row + j) + load8(bias + j) - l) * s - o, row + j)
+            store8(T.vexp((load8(row + j) + load8(bias + j) - m) - l) * s - o, row + j)
             j += 8
         }
         if j < n {
             let z = loadPartial(row + j, n - j, pad: 0) + loadPartial(bias + j, n - j, pad: 0)
-            storePartial(T.vexp(z - l) * s - o, row + j, n - j)
+            storePartial(T.vexp((z - m) - l) * s - o, row + j, n - j)
         }
     } else {
         while j + 8 <= n {
-            store8(T.vexp(load8(row + j) - l) * s - o, row + j)
+            store8(T.vexp((load8(row + j) - m) - l) * s - o, row + j)
             j += 8
         }
-        if j < n { storePartial(T.vexp(loadPartial(row + j, n - j, pad: 0) - l) * s - o, row + j, n - j) }
+        if j < n { storePartial(T.vexp((loadPartial(row + j, n - j, pad: 0) - m) - l) * s - o, row + j, n - j) }
     }
 }
 
