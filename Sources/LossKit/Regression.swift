@@ -422,7 +422,7 @@ public func meanAbsolutePercentageError<T: LossScalar>(
 ///
 /// loss = mean ℓ (default) | Σ ℓ | ℓ (none, the input's shape)
 /// ```
-/// Shapes: `input` any shape; `target` the same shape; `variance` the same shape
+/// Shapes: `input` any shape; `target` the same shape or one that broadcasts to it; `variance` the same shape
 /// (heteroscedastic), or the same shape with one dimension of extent 1, or the input's shape
 /// without its last dimension (homoscedastic; broadcast over that dimension).
 ///
@@ -437,7 +437,8 @@ public func meanAbsolutePercentageError<T: LossScalar>(
 ///
 /// - Parameters:
 ///   - input: the predicted means, any shape.
-///   - target: observations, same shape as `input`.
+///   - target: observations, the shape of `input` or one that broadcasts to it (NumPy rules; its
+///     gradient is summed over the broadcast dimensions).
 ///   - variance: the predicted variances (≥ 0), or log-variances with `logVariance`
 ///     (`losskit` input name `var`).
 ///   - full: add the constant ½·log 2π per element (default false).
@@ -503,7 +504,7 @@ public func gaussianNLLLoss<T: LossScalar>(
 ///
 /// - Parameters:
 ///   - input: the predicted locations (medians), any shape.
-///   - target: observations, same shape as `input`.
+///   - target: observations, the shape of `input` or one that broadcasts to it.
 ///   - scale: the predicted scales b (≥ 0), or log b with `logScale`.
 ///   - logScale: read `scale` as log b (the `log-scale` option; default false).
 ///   - full: add the constant log 2 per element (default false).
@@ -773,7 +774,21 @@ enum RegressionKernels {
         logKernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>, kernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
     ) throws -> LossResult<T> {
         try reduction.validate()
-        try checkShape("target", target.shape, equals: input.shape)
+        if target.shape != input.shape {
+            // A target that broadcasts to the input (NumPy rules, as `input - target` does in
+            // PyTorch): expanded, and its gradient summed back over the broadcast dimensions.
+            let targetLayout = try LossKit.broadcastLayout(of: target.shape, to: input.shape, argument: "target")
+            let expanded = target.withUnsafeBufferPointer { targetLayout.expand($0, count: input.count) }
+            var result = try likelihood(
+                input: input, target: Tensor(uncheckedShape: input.shape, scalars: expanded), third: third, name: name,
+                argument: argument, logForm: logForm, eps: eps, reduction: reduction, wrt: wrt,
+                logKernel: logKernel, kernel: kernel)
+            if let g = result.gradients[.target] {
+                let reduced = g.withUnsafeBufferPointer { targetLayout.reduce($0, operandCount: target.count) }
+                result.gradients[.target] = Tensor(uncheckedShape: target.shape, scalars: reduced)
+            }
+            return result
+        }
         let layout = try broadcastLayout(name, third.shape, against: input.shape)
         try checkOption("eps", eps, expected: ">= 0 and finite") { $0 >= 0 && $0.isFinite }
         if logForm {

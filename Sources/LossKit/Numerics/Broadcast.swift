@@ -74,6 +74,49 @@ func broadcastLayout(of operand: [Int], to shape: [Int], argument: String) throw
     return BroadcastLayout(kind: kind, extents: extents, strides: merged)
 }
 
+extension BroadcastLayout {
+    /// Calls `body(i, j)` for every element i of the broadcast shape, in order, with j the
+    /// operand's element that i reads.
+    @inlinable
+    func forEachIndex(_ body: (Int, Int) -> Void) {
+        let count = extents.reduce(1, *)
+        guard count > 0 else { return }
+        var digits = [Int](repeating: 0, count: extents.count)
+        var offset = 0
+        for i in 0..<count {
+            body(i, offset)
+            var d = extents.count - 1
+            while d >= 0 {
+                digits[d] += 1
+                offset += strides[d]
+                if digits[d] < extents[d] { break }
+                offset -= strides[d] * extents[d]
+                digits[d] = 0
+                d -= 1
+            }
+        }
+    }
+
+    /// The operand's scalars expanded to the broadcast shape (`count` elements), for the losses
+    /// whose broadcast operand is differentiable: a tensor of the input's size, not a view.
+    @inlinable
+    func expand<T>(_ operand: UnsafeBufferPointer<T>, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { out, initialized in
+            forEachIndex { i, j in (out.baseAddress! + i).initialize(to: operand[j]) }
+            initialized = count
+        }
+    }
+
+    /// The gradient of a broadcast operand: `gradient` (of the broadcast shape) summed, in
+    /// element order, into the `operandCount` elements each broadcast element reads.
+    @inlinable
+    func reduce<T: LossScalar>(_ gradient: UnsafeBufferPointer<T>, operandCount: Int) -> [T] {
+        var out = [T](repeating: 0, count: operandCount)
+        out.withUnsafeMutableBufferPointer { o in forEachIndex { i, j in o[j] += gradient[i] } }
+        return out
+    }
+}
+
 /// An operand tensor with its checked layout.
 @usableFromInline
 struct BroadcastOperandSource<T: LossScalar> {

@@ -144,7 +144,7 @@ enum GaussianNLLEntry: CatalogEntry {
     static let notes = "Heteroscedastic regression (the network predicts a mean and a variance, expressing its uncertainty); var may have input's shape, that shape with one dimension of 1, or input's shape without the last dimension; negative var is an error. Reference: torch.nn.functional.gaussian_nll_loss."
     static let inputs = [
         InputSpec("input", .differentiable, "predicted means, any shape"),
-        InputSpec("target", .differentiable, "observations, same shape as input"),
+        InputSpec("target", .differentiable, "observations, the input's shape or one that broadcasts to it (e.g. one dimension of 1)"),
         InputSpec("var", .differentiable, "variances ≥ 0 (log-variances with log-var=true); input's shape, or with one dimension of 1, or without the last dimension"),
     ]
     static let options = [
@@ -169,7 +169,7 @@ enum LaplaceNLLEntry: CatalogEntry {
     static let notes = "Robust probabilistic regression: the likelihood whose fixed-scale form is the L1 loss (the NLL ↔ MAE link), with a learned per-element scale; scale broadcasts like gaussian-nll's var; negative scale is an error. Reference: the formula in PyTorch with gaussian_nll_loss's clamp convention."
     static let inputs = [
         InputSpec("input", .differentiable, "predicted locations, any shape"),
-        InputSpec("target", .differentiable, "observations, same shape as input"),
+        InputSpec("target", .differentiable, "observations, the input's shape or one that broadcasts to it (e.g. one dimension of 1)"),
         InputSpec("scale", .differentiable, "scales ≥ 0 (log-scales with log-scale=true); input's shape, or with one dimension of 1, or without the last dimension"),
     ]
     static let options = [
