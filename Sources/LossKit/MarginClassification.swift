@@ -19,7 +19,8 @@ import RealModule
 /// ∂ℓₙ/∂x_{n,c} = w_y · (p = 1 ? 1 : 2·z_c) / C        ∂ℓₙ/∂x_{n,y} = −Σ_{c ≠ y} ∂ℓₙ/∂x_{n,c}
 /// ```
 /// - Parameters:
-///   - input: scores `[N, C]`, or `[C]` for one sample.
+///   - input: scores `[N, C]`, `[C]` for one sample, or 0-d for one sample of one class (as
+///     PyTorch accepts; the loss and gradient are then 0).
 ///   - target: class indices `[N]` (for `[C]` input: a 0-d or one-element target, whose shape
 ///     the `none` output takes).
 ///   - p: the exponent, 1 or 2 (default 1).
@@ -50,6 +51,11 @@ public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, p: Int = 1, margin: T = 1, weight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws -> LossResult<T> {
+    if input.rank == 0 {
+        return try singleClass(input) {
+            try multiMarginLoss(input: $0, target: target, p: p, margin: margin, weight: weight, reduction: reduction, wrt: wrt)
+        }
+    }
     try reduction.validate()
     try checkOption("p", p, expected: "1 or 2") { $0 == 1 || $0 == 2 }
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
@@ -111,7 +117,8 @@ public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
 /// Gradient: each pair (j, i) with 1 − x_j + x_i > 0 adds −1/C to ∂ℓ/∂x_j and +1/C to ∂ℓ/∂x_i.
 ///
 /// - Parameters:
-///   - input: scores `[N, C]`, or `[C]` for one sample (`none` then gives a 0-d tensor).
+///   - input: scores `[N, C]`, or `[C]` for one sample (`none` then gives a 0-d tensor), or 0-d
+///     (one class, with a 0-d target; as PyTorch accepts, the loss and gradient are then 0).
 ///   - target: the input's shape; each row lists class indices, padded with −1.
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `.input` (default).
@@ -136,6 +143,11 @@ public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
 public func multilabelMarginLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws -> LossResult<T> {
+    if input.rank == 0 {
+        try checkShape("target", target.shape, equals: [])
+        let target = Tensor(uncheckedShape: [1], scalars: target.scalars)
+        return try singleClass(input) { try multilabelMarginLoss(input: $0, target: target, reduction: reduction, wrt: wrt) }
+    }
     try reduction.validate()
     let classes = try classDimension(of: input, ranks: 1...2)
     try checkShape("target", target.shape, equals: input.shape)
@@ -390,4 +402,15 @@ func checkSignLabels<T: LossScalar>(_ argument: String, _ t: Tensor<T>, allowZer
         return nil
     }
     if let (i, v, why) = bad { throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: why) }
+}
+
+/// A 0-d input of the multi-class margin losses, which PyTorch reads as one sample of one class:
+/// `body` evaluates the input as `[1]`, and the input gradient gets the 0-d shape back.
+@inlinable
+func singleClass<T: LossScalar>(
+    _ input: Tensor<T>, _ body: (Tensor<T>) throws -> LossResult<T>
+) throws -> LossResult<T> {
+    var result = try body(Tensor(uncheckedShape: [1], scalars: input.scalars))
+    if let g = result.gradients[.input] { result.gradients[.input] = Tensor(uncheckedShape: [], scalars: g.scalars) }
+    return result
 }

@@ -112,7 +112,7 @@ enum MultiMarginEntry: CatalogEntry {
     static let gradient = "for c ≠ y with z_c = margin − x_y + x_c > 0: ∂ℓₙ/∂x_c = w_y·(p = 1 ? 1 : 2z_c)/C, ∂ℓₙ/∂x_y = −Σ of those; 0 at z_c = 0; divided by N for mean"
     static let notes = "Multi-class SVM (Weston–Watkins) objective on class scores; p = 2 is the squared hinge. weight [C] scales each sample by its target class's weight. Reference: torch.nn.functional.multi_margin_loss."
     static let inputs = [
-        InputSpec("input", .differentiable, "scores [N, C] (or [C])"),
+        InputSpec("input", .differentiable, "scores [N, C] (or [C], or 0-d: one class)"),
         InputSpec("target", .labels, "class indices [N] in 0..<C"),
         InputSpec("weight", .constant, required: false, "class weights [C]"),
     ]
@@ -135,7 +135,7 @@ enum MultilabelMarginEntry: CatalogEntry {
     static let gradient = "each pair with 1 − x_j + x_i > 0 adds −1/C to ∂ℓ/∂x_j and +1/C to ∂ℓ/∂x_i; divided by N for mean"
     static let notes = "Multi-label ranking: every target class should score 1 above every other class. Target values must lie in −1..<C. Reference: torch.nn.functional.multilabel_margin_loss."
     static let inputs = [
-        InputSpec("input", .differentiable, "scores [N, C] (or [C])"),
+        InputSpec("input", .differentiable, "scores [N, C] (or [C], or 0-d: one class)"),
         InputSpec("target", .labels, "class indices [N, C], padded with −1"),
     ]
     static let options = [OptionSpec.reduction()]
