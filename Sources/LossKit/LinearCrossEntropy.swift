@@ -12,7 +12,10 @@ import RealModule
 /// loss = Σ ℓᵢ / #{i : yᵢ ≠ ignoreIndex} (mean, default) | Σ ℓᵢ (sum) | ℓ (none, shape [N])
 /// ```
 /// Shapes: `input` (hidden states) `[N, D]`, `weight` (classifier) `[V, D]`, `target` `[N]`
-/// class indices in `0..<V`, `bias` `[V]`.
+/// class indices in `0..<V`, `bias` `[V]`, `classWeight` `[V]`; an unbatched `[D]` input takes a
+/// 0-d target and gives a 0-d loss. With class weights w, ℓᵢ = (1 − ε)·w_y·(lseᵢ − zᵢ,y) +
+/// (ε/V)·Σ_c w_c·(lseᵢ − zᵢc) and `mean` divides by Σ w_y over the counted targets (as
+/// `F.cross_entropy(weight=)`).
 ///
 /// Gradient, with gᵢc = s·(softmax(zᵢ)c − (1 − ε)·[c = yᵢ] − ε/V) (gᵢ = 0 for ignored rows; s = 1
 /// for sum and none, 1 / #non-ignored for mean):
@@ -40,6 +43,8 @@ import RealModule
 ///   - weight: the classifier's weight `[V, D]` (V ≥ 1).
 ///   - target: class indices `[N]` in `0..<V`, or `ignoreIndex`.
 ///   - bias: optional classifier bias `[V]`.
+///   - classWeight: optional per-class weights `[V]` (PyTorch's `weight` of
+///     `F.linear_cross_entropy`; the CLI's `class-weight` input).
 ///   - ignoreIndex: targets equal to this contribute neither loss nor gradient and are not
 ///     counted by `mean` (default −100).
 ///   - labelSmoothing: ε ∈ [0, 1]: the target distribution is (1 − ε)·one-hot + ε/V.
@@ -49,9 +54,9 @@ import RealModule
 ///   - wrt: the gradients to compute, among `.input`, `.weight`, `.bias` (default all; `.bias`
 ///     only when `bias` is given). Without any, only the first pass runs.
 /// - Returns: the loss (0-d, or `[N]` for `.none`) and the requested gradients.
-/// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if `input` or `weight` is not
-///   rank 2 or V = 0; ``LossError/shapeMismatch(argument:expected:actual:)`` if `weight` is not
-///   `[V, D]`, `target` not `[N]` or `bias` not `[V]`; ``LossError/labelOutOfRange(argument:label:classCount:index:)``
+/// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if `input` is not rank 1 or 2,
+///   `weight` not rank 2, or V = 0; ``LossError/shapeMismatch(argument:expected:actual:)`` if `weight` is not
+///   `[V, D]`, `target` not `[N]` (0-d for a `[D]` input), or `bias` or `classWeight` not `[V]`; ``LossError/labelOutOfRange(argument:label:classCount:index:)``
 ///   for a target outside `0..<V` that is not `ignoreIndex`;
 ///   ``LossError/invalidOption(name:value:expected:)`` for ε outside [0, 1], `chunkSize` < 1 or
 ///   `batchmean`.
@@ -75,66 +80,150 @@ import RealModule
 /// ```
 @inlinable
 public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, weight: Tensor<T>, target: Tensor<L>, bias: Tensor<T>? = nil,
+    input: Tensor<T>, weight: Tensor<T>, target: Tensor<L>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
     ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
     chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias]
 ) throws -> LossResult<T> {
+    let (n, v, unbatched) = try checkLinearCrossEntropy(
+        input: input, weight: weight, bias: bias, classWeight: classWeight, labelSmoothing: labelSmoothing,
+        reduction: reduction, chunkSize: chunkSize)
+    try checkShape("target", target.shape, equals: unbatched ? [] : [n])
+    try checkLabels("target", target, classCount: v, ignoreIndex: ignoreIndex)
+    // Class index per row, −1 for an ignored target (the ignore index wins, as in PyTorch, even
+    // when it is a valid class); `mean` divides by the counted targets' class weights.
+    var counted: T = 0
+    let labels: [Int] = target.withUnsafeBufferPointer { t in
+        t.map { l in
+            if l == ignoreIndex { return -1 }
+            counted += classWeight?.scalars[Int(l)] ?? 1
+            return Int(l)
+        }
+    }
+    return runLinearCrossEntropy(
+        input: input, weight: weight, bias: bias, labels: labels, classWeight: classWeight, probabilities: nil,
+        denominator: counted, unbatched: unbatched, labelSmoothing: labelSmoothing, reduction: reduction,
+        chunkSize: chunkSize, wrt: wrt)
+}
+
+/// Cross-entropy of a linear layer's output against probability targets (soft labels),
+/// `crossEntropy(input · weightᵀ + bias, target)` with `target` `[N, V]`, computed without the
+/// `[N, V]` logits.
+///
+/// ```
+/// t'ᵢc = (1 − ε)·targetᵢc + ε/V,   ℓᵢ = Σ_c w_c·t'ᵢc·(lseᵢ − zᵢc)
+/// loss = Σ ℓᵢ / N (mean) | Σ ℓᵢ (sum) | ℓ (none, shape [N])
+/// ```
+/// Gradient, with s = 1/N for mean (1 otherwise) and Qᵢ = Σ_c w_c·t'ᵢc:
+/// ```
+/// gᵢc = s·(Qᵢ·softmax(zᵢ)c − w_c·t'ᵢc)   (then as for class indices: g·weight, gᵀ·input, Σᵢ gᵢ)
+/// ∂loss/∂target = s·(1 − ε)·w·(lse − z)
+/// ```
+///
+/// - Parameters: as ``linearCrossEntropy(input:weight:target:bias:classWeight:ignoreIndex:labelSmoothing:reduction:chunkSize:wrt:)``,
+///   with `target` probabilities `[N, V]` (`[V]` for an unbatched `[D]` input) and `ignoreIndex`
+///   accepted only as a negative value (PyTorch has no ignored class for probability targets).
+///   `wrt` may also contain `.target` (default all four).
+/// - Throws: as the class-index form; ``LossError/invalidOption(name:value:expected:)`` for a
+///   non-negative `ignoreIndex`.
+///
+/// Matches `torch.nn.functional.linear_cross_entropy(input, weight, target, linear_bias=,
+/// weight=classWeight, label_smoothing=, reduction=)` with a floating-point target.
+///
+/// ```swift
+/// let x = try Tensor(shape: [1, 2], scalars: [1, 0] as [Double])
+/// let w = try Tensor(shape: [3, 2], scalars: [1, 0, 0, 1, 1, 1] as [Double])
+/// let t = try Tensor(shape: [1, 3], scalars: [0.5, 0.5, 0] as [Double])
+/// let r = try linearCrossEntropy(input: x, weight: w, target: t)
+/// r.scalar   // 1.3619948040582512   (the logits are [1, 0, 1])
+/// ```
+@inlinable
+public func linearCrossEntropy<T: LossScalar>(
+    input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
+    ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
+    chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias, .target]
+) throws -> LossResult<T> {
+    let (n, v, unbatched) = try checkLinearCrossEntropy(
+        input: input, weight: weight, bias: bias, classWeight: classWeight, labelSmoothing: labelSmoothing,
+        reduction: reduction, chunkSize: chunkSize)
+    try checkShape("target", target.shape, equals: unbatched ? [v] : [n, v])
+    if ignoreIndex >= 0 {
+        throw LossError.invalidOption(
+            name: "ignore-index", value: String(ignoreIndex),
+            expected: "a negative value (the default -100): probability targets have no ignored class")
+    }
+    return runLinearCrossEntropy(
+        input: input, weight: weight, bias: bias, labels: [Int](repeating: -2, count: n), classWeight: classWeight,
+        probabilities: target, denominator: T(n), unbatched: unbatched, labelSmoothing: labelSmoothing,
+        reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+}
+
+/// The checks shared by both target forms; returns N, V and whether the input is one unbatched
+/// `[D]` row.
+@inlinable
+func checkLinearCrossEntropy<T: LossScalar>(
+    input: Tensor<T>, weight: Tensor<T>, bias: Tensor<T>?, classWeight: Tensor<T>?, labelSmoothing: T,
+    reduction: Reduction, chunkSize: Int?
+) throws(LossError) -> (n: Int, v: Int, unbatched: Bool) {
     try reduction.validate()
-    try checkRank("input", input.shape, in: 2...2)
+    try checkRank("input", input.shape, in: 1...2)
     try checkRank("weight", weight.shape, in: 2...2)
-    let n = input.shape[0], d = input.shape[1], v = weight.shape[0]
+    let unbatched = input.rank == 1
+    let n = unbatched ? 1 : input.shape[0], d = input.shape[input.rank - 1], v = weight.shape[0]
     try checkShape("weight", weight.shape, equals: [v, d])
     guard v > 0 else {
         throw LossError.invalidShape(argument: "weight", shape: weight.shape, reason: "the vocabulary (dimension 0) is empty")
     }
-    try checkShape("target", target.shape, equals: [n])
     if let bias { try checkShape("bias", bias.shape, equals: [v]) }
+    if let classWeight { try checkShape("class-weight", classWeight.shape, equals: [v]) }
     try checkOption("label-smoothing", labelSmoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     if let chunkSize { try checkOption("chunk-size", chunkSize, expected: "a positive integer") { $0 > 0 } }
-    try checkLabels("target", target, classCount: v, ignoreIndex: ignoreIndex)
+    return (n, v, unbatched)
+}
 
-    // Class index per row, −1 for an ignored target (the ignore index wins, as in PyTorch, even
-    // when it is a valid class).
-    var counted = 0
-    let labels: [Int] = target.withUnsafeBufferPointer { t in
-        t.map { l in
-            if l == ignoreIndex { return -1 }
-            counted += 1
-            return Int(l)
-        }
-    }
-    let plan = ReductionPlan<T>(reduction, count: counted)
+/// Runs the fused kernel on checked arguments: `labels` holds a class per row (−1 ignored, −2 for
+/// probability targets), `denominator` what `mean` divides by.
+@inlinable
+func runLinearCrossEntropy<T: LossScalar>(
+    input: Tensor<T>, weight: Tensor<T>, bias: Tensor<T>?, labels: [Int], classWeight: Tensor<T>?,
+    probabilities: Tensor<T>?, denominator: T, unbatched: Bool, labelSmoothing: T, reduction: Reduction,
+    chunkSize: Int?, wrt: Set<LossArgument>
+) -> LossResult<T> {
+    let n = labels.count, d = input.shape[input.rank - 1], v = weight.shape[0]
+    let plan = ReductionPlan<T>(reduction, denominator: denominator)
     let geometry = LinearCrossEntropyGeometry(rows: n, columns: v, scalarSize: MemoryLayout<T>.stride, chunk: chunkSize)
     let wantInput = wrt.contains(.input), wantWeight = wrt.contains(.weight)
-    let wantBias = wrt.contains(.bias) && bias != nil
+    let wantBias = wrt.contains(.bias) && bias != nil, wantTarget = wrt.contains(.target) && probabilities != nil
 
     // The requested gradients, uninitialized: the kernel writes every element of each.
     func output(_ wanted: Bool, _ count: Int) -> TensorBuffer<T>? { wanted ? TensorBuffer(uninitializedCount: count) : nil }
     let gradInput = output(wantInput, n * d), gradWeight = output(wantWeight, v * d), gradBias = output(wantBias, v)
+    let gradTarget = output(wantTarget, n * v)
+    func pointer(_ t: Tensor<T>?, _ body: (UnsafePointer<T>?) -> Void) {
+        if let t { t.withUnsafeBufferPointer { body(base($0)) } } else { body(nil) }
+    }
     var losses: [T] = []
     input.withUnsafeBufferPointer { xb in
-        weight.withUnsafeBufferPointer { wb in
-            labels.withUnsafeBufferPointer { yb in
-                let run = { (bp: UnsafePointer<T>?) in
-                    losses = fusedLinearCrossEntropy(
-                        x: base(xb), w: base(wb), bias: bp, labels: base(yb),
-                        n: n, d: d, v: v, smoothing: labelSmoothing,
-                        gradientScale: reduction == .mean ? plan.gradientScale : 1,
-                        geometry: geometry, gradInput: gradInput?.base, gradWeight: gradWeight?.base,
-                        gradBias: gradBias?.base)
-                }
-                if let bias { bias.withUnsafeBufferPointer { run(base($0)) } } else { run(nil) }
-            }
-        }
-    }
+    weight.withUnsafeBufferPointer { wb in
+    labels.withUnsafeBufferPointer { yb in
+    pointer(bias) { bp in
+    pointer(classWeight) { cwp in
+    pointer(probabilities) { pp in
+        losses = fusedLinearCrossEntropy(
+            x: base(xb), w: base(wb), bias: bp, labels: base(yb), classWeight: cwp, probabilities: pp,
+            n: n, d: d, v: v, smoothing: labelSmoothing, gradientScale: plan.gradientScale,
+            geometry: geometry, gradInput: gradInput?.base, gradWeight: gradWeight?.base,
+            gradBias: gradBias?.base, gradTarget: gradTarget?.base)
+    }}}}}}
 
     var total: T = 0
     for l in losses { total += l }
+    let rows: [Int] = unbatched ? [] : [n]
     var result = LossResult<T>(
-        value: reduction == .none ? Tensor(uncheckedShape: [n], scalars: losses) : Tensor(plan.value(fromSum: total)))
-    if let g = gradInput { result.gradients[.input] = Tensor(uncheckedShape: [n, d], scalars: g) }
+        value: reduction == .none ? Tensor(uncheckedShape: rows, scalars: losses) : Tensor(plan.value(fromSum: total)))
+    if let g = gradInput { result.gradients[.input] = Tensor(uncheckedShape: input.shape, scalars: g) }
     if let g = gradWeight { result.gradients[.weight] = Tensor(uncheckedShape: [v, d], scalars: g) }
     if let g = gradBias { result.gradients[.bias] = Tensor(uncheckedShape: [v], scalars: g) }
+    if let g = gradTarget { result.gradients[.target] = Tensor(uncheckedShape: rows + [v], scalars: g) }
     return result
 }
 
@@ -176,9 +265,11 @@ struct LinearCrossEntropyGeometry {
 @inlinable
 func fusedLinearCrossEntropy<T: LossScalar>(
     x: UnsafePointer<T>, w: UnsafePointer<T>, bias: UnsafePointer<T>?, labels: UnsafePointer<Int>,
+    classWeight: UnsafePointer<T>? = nil, probabilities: UnsafePointer<T>? = nil,
     n: Int, d: Int, v: Int, smoothing eps: T, gradientScale scale: T,
     geometry: LinearCrossEntropyGeometry,
-    gradInput: UnsafeMutablePointer<T>?, gradWeight: UnsafeMutablePointer<T>?, gradBias: UnsafeMutablePointer<T>?
+    gradInput: UnsafeMutablePointer<T>?, gradWeight: UnsafeMutablePointer<T>?, gradBias: UnsafeMutablePointer<T>?,
+    gradTarget: UnsafeMutablePointer<T>? = nil
 ) -> [T] {
     typealias B = MatrixMultiplyBlocking
     if n == 0 {
@@ -237,26 +328,35 @@ func fusedLinearCrossEntropy<T: LossScalar>(
             into: tile + j0, ldc: ld, accumulate: false, workspace: ws, parallel: false)
     }
 
-    // Pass 1: per row, the running maximum and sum of exponentials, the target logit and the sum
-    // of the logits. Each unit shifts its exponentials by max(running maximum, its own maximum),
-    // which after the first chunks is almost always the running maximum, so the merge (in unit
-    // order) rarely needs an exponential.
+    // Pass 1: per row, the running maximum m and sum of exponentials s, and the target terms kept
+    // relative to the running maximum: with the target distribution's coefficients c_j (one-hot
+    // times (1 − ε)·w_y plus ε/V·w_j for class indices; w_j·((1 − ε)·t_j + ε/V) for probabilities),
+    // ℓ = Σ_j c_j (lse − z_j) = R + A·log s with A = Σ_j c_j and R = Σ_j c_j (m − z_j). Each unit
+    // shifts by max(running maximum, its own maximum), which after the first chunks is almost
+    // always the running maximum, so the merge (in unit order) rarely needs an exponential; R
+    // moves with the maximum as R += A·(m' − m). Keeping R relative to m is what keeps 1 − p_y
+    // in float32 on a peaked head (|z| in the hundreds).
+    let vT = T(v)
+    let onScale = 1 - eps, offScale = eps / vT
+    let dense = probabilities != nil || eps > 0
     var runningMax = [T](repeating: -.infinity, count: n)
     var runningSum = [T](repeating: 0, count: n)
-    var targetLogit = [T](repeating: 0, count: n)
-    var logitSum = [T](repeating: 0, count: n)
+    var relative = [T](repeating: 0, count: n)
+    var mass = [T](repeating: 0, count: n)
     var unitMax = [T](repeating: 0, count: maxUnits * rowBlock)
     var unitSum = [T](repeating: 0, count: maxUnits * rowBlock)
-    var unitLogitSum = [T](repeating: 0, count: maxUnits * rowBlock)
+    var unitRelative = [T](repeating: 0, count: maxUnits * rowBlock)
+    var unitMass = [T](repeating: 0, count: maxUnits * rowBlock)
     runningMax.withUnsafeMutableBufferPointer { mb in
     runningSum.withUnsafeMutableBufferPointer { sb in
-    targetLogit.withUnsafeMutableBufferPointer { tb in
-    logitSum.withUnsafeMutableBufferPointer { zb in
+    relative.withUnsafeMutableBufferPointer { rb in
+    mass.withUnsafeMutableBufferPointer { ab in
     unitMax.withUnsafeMutableBufferPointer { umb in
     unitSum.withUnsafeMutableBufferPointer { usb in
-    unitLogitSum.withUnsafeMutableBufferPointer { uzb in
-        let m = mb.baseAddress!, s = sb.baseAddress!, t = tb.baseAddress!, z = zb.baseAddress!
-        let um = umb.baseAddress!, us = usb.baseAddress!, uz = uzb.baseAddress!
+    unitRelative.withUnsafeMutableBufferPointer { urb in
+    unitMass.withUnsafeMutableBufferPointer { uab in
+        let m = mb.baseAddress!, s = sb.baseAddress!, rel = rb.baseAddress!, a = ab.baseAddress!
+        let um = umb.baseAddress!, us = usb.baseAddress!, ur = urb.baseAddress!, ua = uab.baseAddress!
         var r0 = 0
         while r0 < n {
             let nb = min(rowBlock, n - r0)
@@ -276,59 +376,73 @@ func fusedLinearCrossEntropy<T: LossScalar>(
                             // loss) through exp. A shift of −inf (all −inf so far) becomes 0 so
                             // that no exp(−inf − (−inf)) is formed.
                             let shift = Swift.max(m[r], cm)
-                            let (e, sum) = sumExpAndSum(row, cols, shift: shift == -.infinity ? 0 : shift, withSum: eps > 0)
                             um[u * nb + i] = shift
-                            us[u * nb + i] = e
-                            uz[u * nb + i] = sum
-                            let y = labels[r] - c0 - j0
-                            if y >= 0 && y < cols { t[r] = row[y] }
+                            us[u * nb + i] = sumExpAndSum(row, cols, shift: shift == -.infinity ? 0 : shift, withSum: false).0
+                            var ru: T = 0, au: T = 0
+                            let y = labels[r]
+                            if y != -1 {
+                                if dense {
+                                    (ru, au) = shiftedCoefficientSum(
+                                        row, cols, shift: shift, weights: classWeight.map { $0 + c0 + j0 },
+                                        probabilities: probabilities.map { $0 + r * v + c0 + j0 }, onScale: onScale, offScale: offScale)
+                                }
+                                let yu = y - c0 - j0
+                                if y >= 0 && yu >= 0 && yu < cols {
+                                    let c = onScale * (classWeight?[y] ?? 1)
+                                    ru += c * (shift - row[yu])
+                                    au += c
+                                }
+                            }
+                            ur[u * nb + i] = ru
+                            ua[u * nb + i] = au
                         }
                     }
                 }
                 for i in 0..<nb {
                     let r = r0 + i
-                    var mr = m[r], sr = s[r], zr = z[r]
+                    var mr = m[r], sr = s[r], rr = rel[r], ar = a[r]
                     for u in 0..<units {
-                        let mu = um[u * nb + i], su = us[u * nb + i]
+                        let mu = um[u * nb + i], su = us[u * nb + i], au = ua[u * nb + i]
                         if mu > mr {
                             sr *= T.exp(mr - mu)
+                            if ar != 0 { rr += ar * (mu - mr) }
                             mr = mu
                         }
                         sr += mu == mr ? su : su * T.exp(mu - mr)
-                        zr += uz[u * nb + i]
+                        rr += ur[u * nb + i]
+                        if mu != mr && au != 0 { rr += au * (mr - mu) }
+                        ar += au
                     }
-                    m[r] = mr; s[r] = sr; z[r] = zr
+                    m[r] = mr; s[r] = sr; rel[r] = rr; a[r] = ar
                 }
                 c0 += vc
             }
             r0 += nb
         }
-    }}}}}}}
+    }}}}}}}}
 
-    // Per-row loss, with the logits kept relative to the row maximum m: lse − z = (m − z) + log s.
-    // Forming lse = m + log s first would round it at the scale of m (|m| in the hundreds on a
-    // peaked head), which swallows 1 − p_y in float32; m − z_y is exact when z_y is near m.
-    // `logSum` is log s for a finite maximum and 0 otherwise (then the loss is m − z, ±inf or NaN).
+    // Per-row loss ℓ = R + A·log s; `logSum` is log s for a finite maximum and 0 otherwise (then
+    // the loss is R, ±inf or NaN).
     var logSum = [T](repeating: 0, count: n)
     var losses = [T](repeating: 0, count: n)
-    let vT = T(v)
     for r in 0..<n {
         let mr = runningMax[r]
         logSum[r] = mr.isFinite ? T.log(runningSum[r]) : 0
-        guard labels[r] >= 0 else { continue }
-        var l: T = 0
-        if eps < 1 { l += (1 - eps) * ((mr - targetLogit[r]) + logSum[r]) }
-        if eps > 0 { l += eps * ((mr - logitSum[r] / vT) + logSum[r]) }
-        losses[r] = l
+        guard labels[r] != -1 else { continue }
+        losses[r] = relative[r] + mass[r] * logSum[r]
     }
-    guard gradInput != nil || gradWeight != nil || gradBias != nil else { return losses }
+    guard gradInput != nil || gradWeight != nil || gradBias != nil || gradTarget != nil else { return losses }
 
     // Pass 2: recompute each tile unit by unit, turn it into the gradient tile in place, and
     // accumulate the products. The products read the tile through strides (no transposed copy).
-    let offTarget = eps / vT * scale, onTarget = (1 - eps) * scale
+    // g_j = scale·(A·p_j − c_j): the constant part of c (ε/V without class weights) is the
+    // softmax row's offset, the rest is subtracted after it.
+    let constantOffset = probabilities == nil && classWeight == nil
+    let offTarget = constantOffset ? offScale * scale : 0
     runningMax.withUnsafeBufferPointer { mb in
     logSum.withUnsafeBufferPointer { lb in
-        let rowMax = mb.baseAddress!, logSum = lb.baseAddress!
+    mass.withUnsafeBufferPointer { ab in
+        let rowMax = mb.baseAddress!, logSum = lb.baseAddress!, mass = ab.baseAddress!
         var c0 = 0
         while c0 < v {
             let vc = min(chunk, v - c0)
@@ -349,16 +463,31 @@ func fusedLinearCrossEntropy<T: LossScalar>(
                         let j0 = u * unit, cols = min(unit, vc - j0)
                         logits(xa, nb, columns: c0, j0, cols, ws)
                         for i in 0..<nb {
-                            let row = tile + i * ld + j0, y = labels[r0 + i]
-                            if y < 0 {
+                            let r = r0 + i, row = tile + i * ld + j0, y = labels[r]
+                            if y == -1 {
                                 row.update(repeating: 0, count: cols)
                                 continue
                             }
+                            let columnBias = bias.map { $0 + c0 + j0 }, columnWeight = classWeight.map { $0 + c0 + j0 }
+                            let targetRow = probabilities.map { $0 + r * v + c0 + j0 }
+                            if let dt = gradTarget {
+                                // ∂ℓ/∂t_j = (1 − ε)·w_j·(lse − z_j) = (1 − ε)·w_j·((m − z_j) + log s)
+                                let out = dt + r * v + c0 + j0, m = rowMax[r], l = logSum[r], c = onScale * scale
+                                for j in 0..<cols {
+                                    let z = row[j] + (columnBias?[j] ?? 0)
+                                    out[j] = c * (columnWeight?[j] ?? 1) * ((m - z) + l)
+                                }
+                            }
                             softmaxGradientRow(
-                                row, bias.map { $0 + c0 + j0 }, cols, shift: rowMax[r0 + i], logSum: logSum[r0 + i],
-                                scale: scale, offset: offTarget)
+                                row, columnBias, cols, shift: rowMax[r], logSum: logSum[r],
+                                scale: scale * mass[r], offset: offTarget)
+                            if !constantOffset {
+                                subtractCoefficients(
+                                    row, cols, weights: columnWeight, probabilities: targetRow,
+                                    onScale: onScale * scale, offScale: offScale * scale)
+                            }
                             let yu = y - c0 - j0
-                            if yu >= 0 && yu < cols { row[yu] -= onTarget }
+                            if y >= 0 && yu >= 0 && yu < cols { row[yu] -= onScale * scale * (classWeight?[y] ?? 1) }
                         }
                         let g = UnsafePointer(tile + j0)
                         if let dw = gradWeight {
@@ -392,8 +521,48 @@ func fusedLinearCrossEntropy<T: LossScalar>(
             }
             c0 += vc
         }
-    }}
+    }}}
     return losses
+}
+
+/// (Σ_j c_j·(shift − row[j]), Σ_j c_j) over a row of logits, with the dense target coefficients
+/// c_j = w_j·(onScale·t_j + offScale) (w_j = 1 without `weights`; t_j = 0 without
+/// `probabilities`). A zero coefficient contributes 0 even on a −inf logit.
+@inlinable
+func shiftedCoefficientSum<T: LossScalar>(
+    _ row: UnsafePointer<T>, _ n: Int, shift: T, weights: UnsafePointer<T>?, probabilities: UnsafePointer<T>?,
+    onScale: T, offScale: T
+) -> (T, T) {
+    var r = SIMD8<T>.zero, a = SIMD8<T>.zero
+    let m = SIMD8<T>(repeating: shift), on = SIMD8<T>(repeating: onScale), off = SIMD8<T>(repeating: offScale)
+    var j = 0
+    while j < n {
+        let k = min(8, n - j)
+        var c = off
+        if let probabilities { c = on * loadPartial(probabilities + j, k, pad: 0) + off }
+        if let weights { c = c * loadPartial(weights + j, k, pad: 0) }
+        if k < 8 { c = SIMD8<T>.zero.replacing(with: c, where: firstLanes(k, of: T.self)) }
+        let term = c * (m - loadPartial(row + j, k, pad: shift))
+        r += term.replacing(with: 0, where: c .== 0)
+        a += c
+        j += 8
+    }
+    return (r.laneSum(), a.laneSum())
+}
+
+/// row[j] −= w_j·(onScale·t_j + offScale): the dense target coefficients of
+/// ``shiftedCoefficientSum(_:_:shift:weights:probabilities:onScale:offScale:)``, already scaled.
+@inlinable
+func subtractCoefficients<T: LossScalar>(
+    _ row: UnsafeMutablePointer<T>, _ n: Int, weights: UnsafePointer<T>?, probabilities: UnsafePointer<T>?,
+    onScale: T, offScale: T
+) {
+    for j in 0..<n {
+        var c = offScale
+        if let probabilities { c = onScale * probabilities[j] + offScale }
+        if let weights { c *= weights[j] }
+        row[j] -= c
+    }
 }
 
 /// row[j] ← (exp((row[j] + bias[j] − shift) − logSum) − offset)·scale: the softmax gradient of a

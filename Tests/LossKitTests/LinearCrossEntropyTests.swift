@@ -315,8 +315,21 @@ final class LinearCrossEntropyTests: XCTestCase {
         func expect(_ error: LossError, _ call: () throws -> LossResult<Float>, line: UInt = #line) {
             XCTAssertThrowsError(try call(), line: line) { XCTAssertEqual($0 as? LossError, error, line: line) }
         }
-        expect(.invalidShape(argument: "input", shape: [6], reason: "expected rank 2, got rank 1")) {
-            try linearCrossEntropy(input: Tensor([Float](repeating: 0, count: 6)), weight: w, target: y)
+        // A [D] input is one unbatched row (D = 3 here), with a 0-d target.
+        expect(.invalidShape(argument: "input", shape: [1, 2, 3], reason: "expected rank 1...2, got rank 3")) {
+            try linearCrossEntropy(input: try Tensor(shape: [1, 2, 3], scalars: [Float](repeating: 0, count: 6)), weight: w, target: y)
+        }
+        expect(.shapeMismatch(argument: "target", expected: [], actual: [2])) {
+            try linearCrossEntropy(input: Tensor([Float](repeating: 0, count: 3)), weight: w, target: y)
+        }
+        expect(.shapeMismatch(argument: "class-weight", expected: [4], actual: [3])) {
+            try linearCrossEntropy(input: x, weight: w, target: y, classWeight: Tensor([1, 1, 1] as [Float]))
+        }
+        expect(.shapeMismatch(argument: "target", expected: [2, 4], actual: [2, 3])) {
+            try linearCrossEntropy(input: x, weight: w, target: x)
+        }
+        expect(.invalidOption(name: "ignore-index", value: "0", expected: "a negative value (the default -100): probability targets have no ignored class")) {
+            try linearCrossEntropy(input: x, weight: w, target: try Tensor(shape: [2, 4], scalars: [Float](repeating: 0.25, count: 8)), ignoreIndex: 0)
         }
         expect(.invalidShape(argument: "weight", shape: [12], reason: "expected rank 2, got rank 1")) {
             try linearCrossEntropy(input: x, weight: Tensor([Float](repeating: 0, count: 12)), target: y)
@@ -350,13 +363,62 @@ final class LinearCrossEntropyTests: XCTestCase {
         }
     }
 
-    /// Through the command-line path: a float target is a dtype error naming `target`.
-    func testFloatTargetIsRejectedByTheEvaluator() {
+    /// Through the command-line path: a float target is read as probabilities [N, V], so a
+    /// float target of the class-index shape is a shape error naming `target`.
+    func testFloatTargetOfTheIndexShapeIsAShapeErrorInTheEvaluator() {
         let x = DynamicTensor.float32(try! Tensor(shape: [1, 2], scalars: [1, 2]))
         let w = DynamicTensor.float32(try! Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]))
         let y = DynamicTensor.float32(Tensor([1] as [Float]))
         XCTAssertThrowsError(try Evaluator.evaluate(id: "linear-cross-entropy", inputs: ["input": x, "weight": w, "target": y], options: [:])) {
-            XCTAssertEqual($0 as? LossError, .dtypeMismatch(argument: "target", expected: "int32 or int64", actual: "float32"))
+            XCTAssertEqual($0 as? LossError, .shapeMismatch(argument: "target", expected: [1, 3], actual: [1]))
+        }
+    }
+
+    /// Class weights, probability targets and an unbatched input against central finite
+    /// differences in Double (the fixtures compare with PyTorch; this checks the gradients of
+    /// every ∂ input including the probability target, with smoothing and a chunked vocabulary).
+    func testOptionGradientsMatchFiniteDifferences() throws {
+        var g = SplitMix64(state: 77)
+        func random(_ shape: [Int], scale: Double = 1) -> Tensor<Double> {
+            try! Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in g.uniform(-1, 1) * scale })
+        }
+        let x = random([3, 4]), w = random([7, 4]), b = random([7], scale: 0.5)
+        let cw = try Tensor(shape: [7], scalars: (0..<7).map { 0.5 + Double($0) * 0.25 })
+        var p = random([3, 7]).scalars.map { abs($0) + 0.05 }
+        for r in 0..<3 { let s = p[(r * 7)..<(r * 7 + 7)].reduce(0, +); for c in 0..<7 { p[r * 7 + c] /= s } }
+        let t = try Tensor(shape: [3, 7], scalars: p)
+        let y = Tensor<Int>([2, 6, 0])
+        typealias Call = (Tensor<Double>, Tensor<Double>, Tensor<Double>, Tensor<Double>) throws -> LossResult<Double>
+        let calls: [(String, Call, [LossArgument])] = [
+            ("class-weight/smoothing/mean", { x, w, b, _ in
+                try linearCrossEntropy(input: x, weight: w, target: y, bias: b, classWeight: cw, labelSmoothing: 0.2, chunkSize: 3) },
+             [.input, .weight, .bias]),
+            ("probabilities/class-weight/smoothing/sum", { x, w, b, t in
+                try linearCrossEntropy(input: x, weight: w, target: t, bias: b, classWeight: cw, labelSmoothing: 0.1,
+                                       reduction: .sum, chunkSize: 2) },
+             [.input, .weight, .bias, .target]),
+            ("unbatched/probabilities", { x, w, b, t in
+                try linearCrossEntropy(input: Tensor(uncheckedShape: [4], scalars: Array(x.scalars[0..<4])), weight: w,
+                                       target: Tensor(uncheckedShape: [7], scalars: Array(t.scalars[0..<7])), bias: b) },
+             [.weight, .bias]),
+        ]
+        for (name, call, arguments) in calls {
+            let r = try call(x, w, b, t)
+            var tensors: [LossArgument: Tensor<Double>] = [.input: x, .weight: w, .bias: b, .target: t]
+            for argument in arguments {
+                let analytic = try XCTUnwrap(r.gradients[argument], "\(name) \(argument)").scalars
+                let base = tensors[argument]!
+                for k in base.scalars.indices {
+                    func value(_ delta: Double) throws -> Double {
+                        var s = base.scalars; s[k] += delta
+                        tensors[argument] = Tensor(uncheckedShape: base.shape, scalars: s)
+                        defer { tensors[argument] = base }
+                        return try call(tensors[.input]!, tensors[.weight]!, tensors[.bias]!, tensors[.target]!).value.scalars.reduce(0, +)
+                    }
+                    let h = 1e-6, numeric = (try value(h) - value(-h)) / (2 * h)
+                    XCTAssertEqual(analytic[k], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "\(name) \(argument)[\(k)]")
+                }
+            }
         }
     }
 }
