@@ -143,7 +143,8 @@ public func klDivergence<T: LossScalar>(
 /// bounded divergence ½KL(P ‖ M) + ½KL(Q ‖ M) against the mixture M = ½(P + Q).
 ///
 /// ```
-/// Mᵢ = ½(Pᵢ + Qᵢ),  Pᵢ = exp(inputᵢ)  (or softmax(input) along dim 1 with fromLogits)
+/// Mᵢ = ½(Pᵢ + Qᵢ),  Pᵢ = exp(inputᵢ), Qᵢ = targetᵢ
+///                   (P = softmax(input), Q = softmax(target) along dim 1 with fromLogits)
 /// JSₙ = ½ Σ_c [P log(P/M) + Q log(Q/M)]          (natural log; 0·log 0 = 0; 0 ≤ JSₙ ≤ log 2)
 /// loss = Σₙ JSₙ / N (batchmean, default) | mean over [N, ...] | Σ (sum) | JS (none, [N, d1, ...])
 /// ```
@@ -155,27 +156,29 @@ public func klDivergence<T: LossScalar>(
 /// ```
 /// ∂JS/∂Pᵢ = ½ log(Pᵢ/Mᵢ)   ⇒   ∂JS/∂inputᵢ = ½ Pᵢ log(Pᵢ/Mᵢ)              (plain)
 /// ∂JS/∂inputⱼ = gⱼ − Pⱼ Σ_c g_c,   g = ½ P log(P/M)                         (fromLogits)
-/// ∂JS/∂targetᵢ = ½ log(Qᵢ/Mᵢ)
+/// ∂JS/∂targetᵢ = ½ log(Qᵢ/Mᵢ)                                               (plain)
+/// ∂JS/∂targetⱼ = hⱼ − Qⱼ Σ_c h_c,  h = ½ Q log(Q/M)                          (fromLogits)
 /// ```
 ///
 /// - Parameters:
 ///   - input: log-probabilities (logits with `fromLogits`).
-///   - target: probabilities ≥ 0, the shape of `input`. The target stays probabilities with
-///     `fromLogits` (only `input` is normalized).
-///   - fromLogits: `input` holds logits; log-softmax is applied along dimension 1 inside and the
-///     gradient is with respect to the logits (default `false`).
+///   - target: probabilities ≥ 0, the shape of `input` (logits with `fromLogits`).
+///   - fromLogits: both `input` and `target` hold logits (as ``klDivergence(input:target:logTarget:fromLogits:reduction:wrt:)``'s
+///     `fromLogits`); softmax is applied to each along dimension 1 inside and both gradients are
+///     with respect to the logits (default `false`).
 ///   - reduction: `.batchmean` (default), `.mean`, `.sum` or `.none`.
 ///   - wrt: the arguments to return gradients for (default both).
 /// - Returns: the loss and the requested gradients.
 /// - Throws: ``LossError/shapeMismatch(argument:expected:actual:)`` if the shapes differ;
 ///   ``LossError/invalidShape(argument:shape:reason:)`` for a rank below 2 (or an empty class
 ///   dimension with `fromLogits`); ``LossError/valueOutOfRange(argument:value:index:expected:)``
-///   for a negative target.
+///   for a negative target (without `fromLogits`).
 ///
 /// Edge cases: entries where P = 0 (input −inf, or a logit that underflows) or Q = 0 contribute
 /// 0, and the value and the input gradient stay finite for logits of ±1e4. ∂/∂target is −inf
 /// where Q = 0 < P (the one-sided derivative) and ½ log 2 where P = 0 (the exact derivative:
-/// JS = ½ Q log 2 along P = 0). A PyTorch formula with `xlogy` gives NaN in both places.
+/// JS = ½ Q log 2 along P = 0). A PyTorch formula with `xlogy` gives NaN in both places. With
+/// `fromLogits`, a −inf logit is a class of probability 0 and its gradient is 0.
 ///
 /// There is no PyTorch function; the reference is the formula above written in PyTorch
 /// (`xlogy` for the zero entries), with its autograd gradients.
@@ -193,7 +196,7 @@ public func jensenShannonDivergence<T: LossScalar>(
     try reduction.validate(allowed: [.none, .mean, .sum, .batchmean])
     try checkShape("target", target.shape, equals: input.shape)
     let (outer, classes, inner) = try DivergenceKernels.classLayout(input.shape, requireClasses: fromLogits)
-    try checkValues("target", target, expected: "a probability ≥ 0") { !($0 < 0) }
+    if !fromLogits { try checkValues("target", target, expected: "a probability ≥ 0") { !($0 < 0) } }
     return DivergenceKernels.evaluateRows(
         input, target, outer: outer, classes: classes, inner: inner, wrt: wrt,
         reduction: reduction, perElement: false,
@@ -482,22 +485,25 @@ enum DivergenceKernels {
     static func jensenShannonRow<T: LossScalar>(
         _ x: UnsafePointer<T>, _ t: UnsafePointer<T>, _ n: Int, fromLogits: Bool, scale: T, _ out: RowOutputs<T>
     ) -> T {
-        // With logits, P = exp(x − m)/Σ is staged in scratch; plain input has P = exp(x).
-        let staged = out.scratch
+        // With logits, P = exp(x − m)/Σ and Q = exp(t − mt)/Σt are staged in scratch; plain
+        // input has P = exp(x), and Q is the target itself.
+        let staged = out.scratch, stagedT = out.scratch + n
         let (m, sum) = fromLogits ? stageExp(x, n, into: staged) : (.zero, 1)
+        let (mt, sumT) = fromLogits ? stageExp(t, n, into: stagedT) : (.zero, 1)
         let ls = SIMD8<T>(repeating: T.log(sum)), inv = SIMD8<T>(repeating: 1 / sum)
+        let lst = SIMD8<T>(repeating: T.log(sumT)), invT = SIMD8<T>(repeating: 1 / sumT)
         let half = SIMD8<T>(repeating: 0.5)
         let log2 = SIMD8<T>(repeating: T.log(2))
-        // With logits the input gradient needs Σ_c g_c first: store g unscaled, fix up below.
+        // With logits the gradients need Σ_c g_c (Σ_c h_c) first: store g (h) unscaled, fix up below.
         let s = SIMD8<T>(repeating: fromLogits ? 1 : scale)
         let st = SIMD8<T>(repeating: scale)
         var acc = SIMD8<T>.zero
-        var gsum = SIMD8<T>.zero
+        var gsum = SIMD8<T>.zero, hsum = SIMD8<T>.zero
         forEachLaneGroup(n) { i, k in
             let logP = (load(x + i, k, pad: -.infinity) - m) - ls
             let p = fromLogits ? load(UnsafePointer(staged + i), k, pad: 0) * inv : T.vexp(logP)
-            let q = load(t + i, k, pad: 0)
-            let logQ = T.vlog(q)
+            let q = fromLogits ? load(UnsafePointer(stagedT + i), k, pad: 0) * invT : load(t + i, k, pad: 0)
+            let logQ = fromLogits ? (load(t + i, k, pad: -.infinity) - mt) - lst : T.vlog(q)
             let logM = (T.vlog(p + q) - log2)
                 .replacing(with: logP - log2, where: q .== SIMD8<T>.zero)
                 .replacing(with: logQ - log2, where: p .== SIMD8<T>.zero)
@@ -510,8 +516,14 @@ enum DivergenceKernels {
                 store(gp * s, g + i, k)
             }
             if let g = out.gt {
-                let d = (half * (logQ - logM)).replacing(with: half * log2, where: p .== SIMD8<T>.zero)
-                store(d * st, g + i, k)
+                if fromLogits {
+                    let h = half * qTerm  // padded lanes have Q = 0, so h = 0 there
+                    hsum += h
+                    store(h, g + i, k)
+                } else {
+                    let d = (half * (logQ - logM)).replacing(with: half * log2, where: p .== SIMD8<T>.zero)
+                    store(d * st, g + i, k)
+                }
             }
         }
         if fromLogits, let g = out.gx {
@@ -519,6 +531,13 @@ enum DivergenceKernels {
             forEachLaneGroup(n) { i, k in
                 let p = load(UnsafePointer(staged + i), k, pad: 0) * inv
                 store((load(UnsafePointer(g + i), k, pad: 0) - p * total) * st, g + i, k)
+            }
+        }
+        if fromLogits, let g = out.gt {
+            let total = SIMD8<T>(repeating: hsum.laneSum())
+            forEachLaneGroup(n) { i, k in
+                let q = load(UnsafePointer(stagedT + i), k, pad: 0) * invT
+                store((load(UnsafePointer(g + i), k, pad: 0) - q * total) * st, g + i, k)
             }
         }
         return acc.laneSum()

@@ -91,10 +91,15 @@ final class DivergenceTests: XCTestCase {
             XCTAssertEqual(disjoint.scalar!, log2, accuracy: 4 * log2.ulp)
             let same = try jensenShannonDivergence(input: logP, target: p, reduction: .sum)
             XCTAssertEqual(same.scalar!, 0, accuracy: T(64) * T.ulpOfOne)
-            // from-logits is the plain loss on log-softmax(input).
-            let fused = try jensenShannonDivergence(input: a, target: q, fromLogits: true, reduction: .none)
+            // from-logits is the plain loss on log-softmax(input) and softmax(target): both are
+            // logits, and swapping them swaps the gradients (JS is symmetric).
+            let fused = try jensenShannonDivergence(input: a, target: b, fromLogits: true, reduction: .none)
             let unfused = try jensenShannonDivergence(input: logP, target: q, reduction: .none)
             assertClose(fused.value, unfused.value, rtol: T(64) * T.ulpOfOne, "from-logits value")
+            let swapped = try jensenShannonDivergence(input: b, target: a, fromLogits: true, reduction: .none)
+            assertClose(fused.value, swapped.value, rtol: T(64) * T.ulpOfOne, "from-logits JS(a, b) = JS(b, a)")
+            assertClose(fused.gradients[.input]!, swapped.gradients[.target]!, rtol: T(256) * T.ulpOfOne, "∂/∂input ↔ ∂/∂target")
+            assertClose(fused.gradients[.target]!, swapped.gradients[.input]!, rtol: T(256) * T.ulpOfOne, "∂/∂target ↔ ∂/∂input")
         }
     }
 
@@ -185,7 +190,7 @@ final class DivergenceTests: XCTestCase {
             let logP = try logSoftmax(x, axis: 1), q = try softmax(t, axis: 1)
             func all() throws -> [LossResult<Float>] {
                 [try klDivergence(input: logP, target: q), try klDivergence(input: x, target: t, fromLogits: true),
-                 try jensenShannonDivergence(input: logP, target: q), try jensenShannonDivergence(input: x, target: q, fromLogits: true),
+                 try jensenShannonDivergence(input: logP, target: q), try jensenShannonDivergence(input: x, target: t, fromLogits: true),
                  try vaeKLDivergence(mean: x, logvar: t)]
             }
             let parallel = try all()
@@ -262,11 +267,13 @@ final class DivergenceTests: XCTestCase {
             for r in Reduction.allCases {
                 let kl = try klDivergence(input: x, target: t, fromLogits: true, reduction: r)
                 assertFinite(kl, "kl-div from-logits \(r)")
-                // softmax(t) has exact zeros (e^−2e4 underflows) next to P > 0: ∂/∂target = −inf
-                // there, the documented one-sided derivative; everything else is finite.
+                // From logits both sides are finite, gradients included.
+                assertFinite(try jensenShannonDivergence(input: x, target: t, fromLogits: true, reduction: r), "js-div from-logits \(r)")
+                // As probabilities, softmax(t) has exact zeros (e^−2e4 underflows) next to P > 0:
+                // ∂/∂target = −inf there, the documented one-sided derivative; the rest is finite.
                 let q = try softmax(t, axis: 1)
-                let js = try jensenShannonDivergence(input: x, target: q, fromLogits: true, reduction: r)
-                assertFinite(js, except: .target, "js-div from-logits \(r)")
+                let js = try jensenShannonDivergence(input: logSoftmax(x, axis: 1), target: q, reduction: r)
+                assertFinite(js, except: .target, "js-div \(r)")
                 let p = try softmax(x, axis: 1).scalars
                 for (i, g) in js.gradients[.target]!.scalars.enumerated() {
                     XCTAssertEqual(q.scalars[i] == 0 && p[i] > 0, g == -.infinity, "\(r) [\(i)]")
@@ -277,7 +284,7 @@ final class DivergenceTests: XCTestCase {
             XCTAssertEqual(kl.value.scalars[1], 2e4)
             XCTAssertEqual(kl.gradients[.input]!.scalars[0 ..< 3], [1, -1, 0])
             // Row 0 of JS: disjoint one-hots, JS = log 2; row 1: identical, JS = 0.
-            let js = try jensenShannonDivergence(input: x, target: try softmax(t, axis: 1), fromLogits: true, reduction: .none)
+            let js = try jensenShannonDivergence(input: x, target: t, fromLogits: true, reduction: .none)
             XCTAssertEqual(js.value.scalars[0], T.log(2), accuracy: 4 * T.ulpOfOne)
             XCTAssertEqual(js.value.scalars[1], 0, accuracy: 4 * T.ulpOfOne)
             // A −inf logit is a class of probability 0: finite where the other side agrees, +inf

@@ -42,25 +42,25 @@ enum JensenShannonEntry: CatalogEntry {
     static let id = "js-div"
     static let summary = "Jensen–Shannon divergence of exp(input) and target, per sample"
     static let formula = """
-        JSₙ = ½ Σ_c [P log(P/M) + Q log(Q/M)], M = ½(P + Q), P = exp(input) (softmax(input) with from-logits), \
-        Q = target; natural log, 0 ≤ JSₙ ≤ log 2. Reduced by batchmean (Σ/N, default), mean (over [N, ...]), \
+        JSₙ = ½ Σ_c [P log(P/M) + Q log(Q/M)], M = ½(P + Q), P = exp(input), Q = target \
+        (from-logits: P = softmax(input), Q = softmax(target) along dim 1); natural log, 0 ≤ JSₙ ≤ log 2. Reduced by batchmean (Σ/N, default), mean (over [N, ...]), \
         sum, or none ([N, d1, ...])
         """
     static let gradient = """
         ∂/∂input = ½ P log(P/M) (from-logits: g − P·Σ_c g with g = ½ P log(P/M)); ∂/∂target = ½ log(Q/M) \
-        (−inf where Q = 0 < P, ½ log 2 where P = 0)
+        (−inf where Q = 0 < P, ½ log 2 where P = 0; from-logits: h − Q·Σ_c h with h = ½ Q log(Q/M))
         """
     static let notes = """
         A symmetric, bounded divergence: comparing predicted and reference distributions, GAN theory, \
-        consistency regularization. The target stays probabilities with from-logits. Reference: the formula \
-        written in PyTorch with xlogy for zero entries.
+        consistency regularization. from-logits means both input and target are logits, as kl-div's \
+        (JS is symmetric). Reference: the formula written in PyTorch with xlogy for zero entries.
         """
     static let inputs = [
         InputSpec("input", .differentiable, "log-probabilities [N, C, ...] (logits with from-logits)"),
-        InputSpec("target", .differentiable, "probabilities ≥ 0, shape of input"),
+        InputSpec("target", .differentiable, "probabilities ≥ 0, shape of input (logits with from-logits)"),
     ]
     static let options = [
-        OptionSpec("from-logits", default: "false", "input holds logits; log-softmax along dim 1 inside"),
+        OptionSpec("from-logits", default: "false", "input and target hold logits; log-softmax of each along dim 1 inside"),
         OptionSpec.reduction(.batchmean, allowed: [.none, .mean, .sum, .batchmean]),
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
