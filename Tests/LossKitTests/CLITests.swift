@@ -57,6 +57,30 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(needle), "'\(r.stderr)' should mention '\(needle)'", file: file, line: line)
     }
 
+    func testJSDivFromLogitsTakesTwoLogitFiles() throws {
+        // Issue 8 §5a: with from-logits both files are logits (negative entries included), as
+        // kl-div's from-logits; the result is the plain js-div of log_softmax(input), softmax(target).
+        let logits: [Double] = [-1.28, 0.4, 2.0, 0.3, -0.7, 1.1], other: [Double] = [0.5, -2.0, 1.0, -0.1, 0.9, -1.5]
+        let x = try write("x.npy", .float64(shape: [2, 3], scalars: logits))
+        let t = try write("t.npy", .float64(shape: [2, 3], scalars: other))
+        let r = try run(["eval", "js-div", "--input", "input=\(x)", "--input", "target=\(t)", "--set", "from-logits=true",
+                         "--out", "out"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let expected = try jensenShannonDivergence(
+            input: logSoftmax(Tensor(shape: [2, 3], scalars: logits), axis: 1), target: softmax(Tensor(shape: [2, 3], scalars: other), axis: 1))
+        XCTAssertEqual(try XCTUnwrap(json["value"] as? Double), expected.scalar!, accuracy: 1e-15)
+        let files = try XCTUnwrap(json["files"] as? [String: String])
+        XCTAssertEqual(Set(files.keys), ["loss", "grad.input", "grad.target"])
+        guard case let .float64(shape, g) = try NPY.read(contentsOf: scratch.appendingPathComponent("out/grad.target.npy").path) else {
+            return XCTFail("grad.target is not float64")
+        }
+        XCTAssertEqual(shape, [2, 3])
+        // Gradients with respect to logits sum to 0 over each row.
+        XCTAssertEqual(g[0..<3].reduce(0, +), 0, accuracy: 1e-15)
+        XCTAssertEqual(g[3..<6].reduce(0, +), 0, accuracy: 1e-15)
+    }
+
     func testListPrintsEveryCatalogIdOnItsOwnLine() throws {
         let r = try run(["list"])
         XCTAssertEqual(r.status, 0)
@@ -69,6 +93,39 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         for section in ["formula:", "inputs:", "options:", "gradient:", "uses:", "reduction = mean"] {
             XCTAssertTrue(r.stdout.contains(section), "missing \(section) in \(r.stdout)")
+        }
+    }
+
+    func testRepeatConvertsInputsOnceAndGivesTheResultOfOneRun() throws {
+        // Issue 8 §5b: the timed runs reuse the inputs converted in the warm-up; the result and
+        // the written files are those of a single run, bit for bit.
+        let converted = ConvertedInputs()
+        var conversions = 0
+        for _ in 0..<3 {
+            let v = try converted.value(for: "target", as: Tensor<Int>.self) { conversions += 1; return Tensor([1, 2]) }
+            XCTAssertEqual(v.scalars, [1, 2])
+        }
+        _ = try converted.value(for: "target", as: Tensor<Float>.self) { conversions += 1; return Tensor([1, 2] as [Float]) }
+        XCTAssertEqual(conversions, 2, "one conversion per name and type")
+
+        let x = try write("x.npy", .float32(shape: [3, 4], scalars: (0..<12).map { Float($0) * 0.37 - 2 }))
+        let y = try write("y.npy", .int32(shape: [3], scalars: [3, 0, 2]))
+        var outputs: [[String: Any]] = []
+        for repeats in ["1", "5"] {
+            let r = try run(["eval", "cross-entropy", "--input", "input=\(x)", "--input", "target=\(y)", "--set", "ignore-index=2",
+                             "--out", "out\(repeats)", "--repeat", repeats])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let timing = try XCTUnwrap(json["timing"] as? [String: Any])
+            XCTAssertEqual(timing["repeat"] as? Int, Int(repeats))
+            let median = try XCTUnwrap(timing["median_seconds"] as? Double), least = try XCTUnwrap(timing["min_seconds"] as? Double)
+            XCTAssertTrue(least > 0 && least <= median, "\(least) ≤ \(median)")
+            outputs.append(json)
+        }
+        XCTAssertEqual(outputs[0]["value"] as? Double, outputs[1]["value"] as? Double)
+        for file in ["loss.npy", "grad.input.npy"] {
+            XCTAssertEqual(try NPY.read(contentsOf: scratch.appendingPathComponent("out1/\(file)").path),
+                           try NPY.read(contentsOf: scratch.appendingPathComponent("out5/\(file)").path), file)
         }
     }
 

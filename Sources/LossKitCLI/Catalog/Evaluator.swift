@@ -15,7 +15,8 @@ struct EvaluationOutput {
 
 enum Evaluator {
     /// Validates the call against the catalog entry and evaluates it `repeats` times after one
-    /// warm-up run (timing covers only the library call).
+    /// warm-up run (timing covers only the library call: the warm-up converts the inputs, which
+    /// the timed runs reuse).
     ///
     /// - Parameter gradients: input names to differentiate; `nil` = every differentiable input
     ///   given; `["none"]` = value only.

@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Directory for loss.npy and grad.NAME.npy.")
     var out: String = "."
 
-    @Option(name: .customLong("repeat"), help: "Timed runs after one warm-up.")
+    @Option(name: .customLong("repeat"), help: "Timed runs after one warm-up (inputs are converted once, in the warm-up: the timing is the library call only).")
     var repeats: Int = 1
 
     func validate() throws {
