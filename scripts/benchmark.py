@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: LossKit (release build) against PyTorch on the same CPU, in one run.
 
-Each row times value + gradient w.r.t. the input on float32 data of the same shape on both sides:
-LossKit through `losskit-bench`, PyTorch as forward + torch.autograd.grad with the same number of
-threads (default 2). Times are medians over --repeat runs after a warm-up; ratio = PyTorch time /
-LossKit time (> 1 means LossKit is faster); target = the ratio the project aims for.
+Each row times value + gradient w.r.t. the input on float32 data of the same shape on every side:
+LossKit through `losskit-bench`; PyTorch eager as forward + torch.autograd.grad with the same number
+of threads (default 2); torch.compile (inductor, the forward compiled and its backward through
+AOTAutograd) on the same function; and JAX `jit(value_and_grad)` of the same loss (optax where it has
+it), on the machine's CPUs (XLA:CPU; pinned to --threads cores by sched_setaffinity). Times are medians
+over --repeat runs after a warm-up (which also compiles); each peer's ratio = its time / LossKit's time
+(> 1 means LossKit is faster); "best" is the ratio to the fastest peer of the same run; target = the
+ratio to PyTorch eager the project aims for. --peers picks the peers (default eager,compile,jax).
 
 Memory-bandwidth floor. Every row must at least read its inputs and write its gradient once. The
 script first measures the machine's bandwidth with `losskit-bench --stream` (a STREAM-style triad
@@ -34,8 +38,11 @@ checks that the value and every gradient element are bitwise equal across thread
 Usage (PyTorch in a virtual environment outside the repository):
     ../venv/bin/python scripts/benchmark.py [--repeat 15] [--filter cross] [--no-build]
     ../venv/bin/python scripts/benchmark.py --scaling
-Build flags used (the documented fast configuration for applications):
+    ../venv/bin/python scripts/benchmark.py --build default   # plain `swift build -c release`
+Build flags used: --build native (default; the documented fast configuration for applications)
     swift build -c release -Xswiftc -target-cpu -Xswiftc native --product losskit-bench
+and --build default, what a user gets without flags (its own scratch path .build-default):
+    swift build -c release --product losskit-bench
 """
 import argparse
 import datetime
@@ -48,7 +55,12 @@ import sys
 import time
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-BUILD_FLAGS = ["-c", "release", "-Xswiftc", "-target-cpu", "-Xswiftc", "native"]
+BUILDS = {
+    "native": ["-c", "release", "-Xswiftc", "-target-cpu", "-Xswiftc", "native"],
+    "default": ["-c", "release"],
+}
+# Each build in its own scratch path, so switching between them does not rebuild everything.
+SCRATCH = {"native": None, "default": os.path.join(ROOT, ".build-default")}
 M = 4 << 20
 
 # The issue's targets: PyTorch time / LossKit time, at least.
@@ -85,15 +97,25 @@ BYTES = {
 
 
 def torch_cases():
-    """name -> a function that builds the row's data and returns (x, fn[, extra]). Built one row at
-    a time, each from a generator seeded by its name, so only the timed row's tensors exist (with
-    every row's data alive at once PyTorch's timings of the small rows doubled and varied 5x)."""
+    """name -> a function that builds the row's data and returns (x, fn, extra, jax_fn): fn(x, *extra) is
+    the PyTorch loss, jax_fn(x, *extra) the same loss in JAX (on the same data, as jnp arrays; the
+    constants it closes over are converted when the row is built). Built one row at a time, each from
+    a generator seeded by its name, so only the timed row's tensors exist (with every row's data alive
+    at once PyTorch's timings of the small rows doubled and varied 5x)."""
     import torch
     import torch.nn.functional as F
     import torchvision
 
     def seeded(name):
         return torch.Generator().manual_seed(sum(name.encode()) * 7919)
+
+    def J(t):
+        import jax.numpy as jnp
+        return jnp.asarray(t.numpy())
+
+    def optax_losses():
+        import optax
+        return optax.losses
 
     cases = {}
 
@@ -107,7 +129,9 @@ def torch_cases():
         @row(f"cross-entropy {n}x{c}")
         def _(g, n=n, c=c):
             x, y = torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g)
-            return x, lambda x: F.cross_entropy(x, y)
+            jy, ol = J(y), optax_losses()
+            return x, lambda x: F.cross_entropy(x, y), (), \
+                lambda x: ol.softmax_cross_entropy_with_integer_labels(x, jy).mean()
 
     def logits_and_labels(g):
         return torch.randn(M, generator=g), (torch.rand(M, generator=g) < 0.5).float()
@@ -115,39 +139,60 @@ def torch_cases():
     @row("bce-with-logits 4M")
     def _(g):
         x, t = logits_and_labels(g)
-        return x, lambda x: F.binary_cross_entropy_with_logits(x, t)
+        jt, ol = J(t), optax_losses()
+        return x, lambda x: F.binary_cross_entropy_with_logits(x, t), (), \
+            lambda x: ol.sigmoid_binary_cross_entropy(x, jt).mean()
 
     @row("sigmoid-focal 4M")
     def _(g):
         x, t = logits_and_labels(g)
-        return x, lambda x: torchvision.ops.sigmoid_focal_loss(x, t, reduction="mean")
+        jt, ol = J(t), optax_losses()
+        # torchvision's defaults: alpha 0.25, gamma 2
+        return x, lambda x: torchvision.ops.sigmoid_focal_loss(x, t, reduction="mean"), (), \
+            lambda x: ol.sigmoid_focal_loss(x, jt, alpha=0.25, gamma=2.0).mean()
 
     @row("mse 4M")
     def _(g):
         x, y = torch.randn(M, generator=g), torch.randn(M, generator=g)
-        return x, lambda x: F.mse_loss(x, y)
+        jy = J(y)
+        return x, lambda x: F.mse_loss(x, y), (), lambda x: ((x - jy) ** 2).mean()
 
     @row("kl-div batchmean 4096x1000")
     def _(g):
         n, c = 4096, 1000
         inp = F.log_softmax(torch.randn(n, c, generator=g), dim=1)
         tgt = F.softmax(torch.randn(n, c, generator=g), dim=1)
-        return inp, lambda x: F.kl_div(x, tgt, reduction="batchmean")
+        jt, ol = J(tgt), optax_losses()
+        # optax's kl_divergence(log_predictions, targets) is the per-row sum: its mean is batchmean
+        return inp, lambda x: F.kl_div(x, tgt, reduction="batchmean"), (), \
+            lambda x: ol.kl_divergence(x, jt).mean()
 
     @row("triplet 4096x256")
     def _(g):
         a, p, n = (torch.randn(4096, 256, generator=g) for _ in range(3))
-        return a, lambda x: F.triplet_margin_loss(x, p, n)
+        jp, jn, ol = J(p), J(n), optax_losses()
+        return a, lambda x: F.triplet_margin_loss(x, p, n), (), \
+            lambda x: ol.triplet_margin_loss(x, jp, jn, margin=1.0, norm_degree=2, eps=1e-6).mean()
 
     for t, n, c, s in [(200, 32, 30, 50), (500, 32, 5000, 100)]:
         @row(f"ctc T={t} N={n} C={c} S={s}")
         def _(g, t=t, n=n, c=c, s=s):
+            import jax.numpy as jnp
             # As in losskit-bench: every input length T, target lengths from S down to S/2.
             lp = F.log_softmax(torch.randn(t, n, c, generator=g), dim=2)
             tg = torch.randint(1, c, (n, s), generator=g, dtype=torch.int32)
             il = torch.full((n,), t, dtype=torch.int32)
             tl = torch.tensor([s - i * s // (2 * n) for i in range(n)], dtype=torch.int32)
-            return lp, lambda x: F.ctc_loss(x, tg, il, tl)
+            # optax takes [N, T, C] logits (it log-softmaxes them again: the same work as the
+            # normalized input PyTorch takes) and paddings; "mean" as PyTorch: per-sequence loss
+            # divided by its target length, then the batch mean.
+            ol = optax_losses()
+            jl = J(tg)
+            lpad = (jnp.arange(s)[None, :] >= J(tl)[:, None]).astype(jnp.float32)
+            tpad = jnp.zeros((n, t), jnp.float32)
+            jtl = J(tl).astype(jnp.float32)
+            return lp, lambda x: F.ctc_loss(x, tg, il, tl), (), \
+                lambda x: (ol.ctc_loss(jnp.transpose(x, (1, 0, 2)), tpad, jl, lpad) / jtl).mean()
 
     @row("clip 2048x512")
     def _(g):
@@ -157,7 +202,17 @@ def torch_cases():
         def clip(x):
             s = F.normalize(x[0], dim=1) @ F.normalize(x[1], dim=1).T / 0.07
             return (F.cross_entropy(s, y) + F.cross_entropy(s.T, y)) / 2
-        return x, clip
+
+        def jax_clip(x):
+            import jax.numpy as jnp
+            ol = optax_losses()
+            a = x[0] / jnp.maximum(jnp.linalg.norm(x[0], axis=1, keepdims=True), 1e-12)
+            b = x[1] / jnp.maximum(jnp.linalg.norm(x[1], axis=1, keepdims=True), 1e-12)
+            s = a @ b.T / 0.07
+            labels = jnp.arange(2048)
+            return (ol.softmax_cross_entropy_with_integer_labels(s, labels).mean()
+                    + ol.softmax_cross_entropy_with_integer_labels(s.T, labels).mean()) / 2
+        return x, clip, (), jax_clip
 
     @row("linear-cross-entropy 512x1024x32000")
     def _(g):
@@ -166,14 +221,30 @@ def torch_cases():
         n, d, v = 512, 1024, 32000
         h, w = torch.randn(n, d, generator=g), torch.randn(v, d, generator=g) / 32
         y = torch.randint(0, v, (n,), generator=g)
-        return h, lambda h, w: F.cross_entropy(F.linear(h, w), y), (w,)
+        jy, ol = J(y), optax_losses()
+        return h, lambda h, w: F.cross_entropy(F.linear(h, w), y), (w,), \
+            lambda h, w: ol.softmax_cross_entropy_with_integer_labels(h @ w.T, jy).mean()
 
     return cases
 
 
-def time_torch(x, fn, repeat, extra=()):
-    """Median time of fn(x, *extra) and its gradients with respect to x and every tensor in extra."""
+def median_time(once, repeat):
+    once()  # warm-up (and, for the compiled peers, compilation)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def time_torch(x, fn, repeat, extra=(), compiled=False):
+    """Median time of fn(x, *extra) and its gradients with respect to x and every tensor in extra;
+    compiled: the same function through torch.compile (inductor), its backward compiled by AOTAutograd."""
     import torch
+    if compiled:
+        torch._dynamo.reset()
+        fn = torch.compile(fn)
 
     def once():
         xs = [t.detach().requires_grad_(True) for t in (x, *extra)]
@@ -181,13 +252,22 @@ def time_torch(x, fn, repeat, extra=()):
         g = torch.autograd.grad(loss, xs)
         return loss.item() + g[0].view(-1)[0].item()
 
-    once()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_time(once, repeat)
+
+
+def time_jax(x, jax_fn, repeat, extra=()):
+    """Median time of jit(value_and_grad) of the JAX loss w.r.t. x and every array in extra, the result
+    waited for (block_until_ready)."""
+    import jax
+    import jax.numpy as jnp
+    args = [jnp.asarray(t.numpy()) for t in (x, *extra)]
+    step = jax.jit(jax.value_and_grad(jax_fn, argnums=tuple(range(len(args)))))
+
+    def once():
+        value, grads = step(*args)
+        jax.block_until_ready((value, grads))
+
+    return median_time(once, repeat)
 
 
 def run_bench(binary, *args):
@@ -206,20 +286,43 @@ def machine():
     return f"{model}, {os.cpu_count()} CPUs, load {load}, {datetime.datetime.now():%Y-%m-%d %H:%M}"
 
 
+PEERS = ("eager", "compile", "jax")
+
+
+def time_peer(peer, x, fn, extra, jax_fn, repeat):
+    """The peer's median time, or None (with the reason printed) where it cannot run the row."""
+    try:
+        if peer == "eager":
+            return time_torch(x, fn, repeat, extra)
+        if peer == "compile":
+            return time_torch(x, fn, repeat, extra, compiled=True)
+        return time_jax(x, jax_fn, repeat, extra)
+    except Exception as error:  # a peer that fails on a row is reported, not fatal
+        print(f"  ({peer} failed: {type(error).__name__}: {str(error).splitlines()[0][:100]})")
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--filter", default=None)
-    ap.add_argument("--threads", type=int, default=2, help="threads on both sides (default 2)")
+    ap.add_argument("--threads", type=int, default=2, help="threads on every side (default 2)")
+    ap.add_argument("--build", choices=sorted(BUILDS), default="native",
+                    help="LossKit build: native (-target-cpu native, default) or default (no flags)")
+    ap.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}")
     ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--scratch-path", default=None, help="SwiftPM scratch path (default .build)")
+    ap.add_argument("--scratch-path", default=None, help="SwiftPM scratch path (default: the build's own)")
     ap.add_argument("--scaling", action="store_true",
-                    help="LossKit on 1 thread vs --threads: speed-up and bitwise-equal results (no PyTorch)")
+                    help="LossKit on 1 thread vs --threads: speed-up and bitwise-equal results (no peers)")
     ap.add_argument("--no-reuse", action="store_true",
                     help="pass --no-reuse to losskit-bench (large results on fresh memory every run)")
     args = ap.parse_args()
+    peers = [p for p in args.peers.split(",") if p]
+    if unknown := [p for p in peers if p not in PEERS]:
+        ap.error(f"--peers: unknown {', '.join(unknown)} (expected a subset of {','.join(PEERS)})")
 
-    flags = BUILD_FLAGS + (["--scratch-path", args.scratch_path] if args.scratch_path else [])
+    scratch = args.scratch_path or SCRATCH[args.build]
+    flags = BUILDS[args.build] + (["--scratch-path", scratch] if scratch else [])
     if not args.no_build:
         subprocess.run(["swift", "build", *flags, "--product", "losskit-bench"], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
@@ -230,10 +333,15 @@ def main():
     common += ["--no-reuse"] if args.no_reuse else []
 
     print(machine())
-    print(f"LossKit release build ({' '.join(BUILD_FLAGS)}){', --no-reuse' if args.no_reuse else ''}")
+    print(f"LossKit release build, {args.build}: swift build {' '.join(BUILDS[args.build])}"
+          f"{', --no-reuse' if args.no_reuse else ''}")
     if args.scaling:
         return scaling(binary, common, args.threads)
 
+    # Every peer on the same cores: JAX's XLA:CPU has no simple thread-count knob, so the process
+    # is pinned to --threads CPUs (torch additionally gets set_num_threads).
+    if hasattr(os, "sched_setaffinity") and args.threads < os.cpu_count():
+        os.sched_setaffinity(0, set(range(args.threads)))
     import torch
 
     stream = run_bench(binary, "--stream", "--threads", str(args.threads))[0]
@@ -241,31 +349,43 @@ def main():
     ours = {r["case"]: r for r in run_bench(binary, *common, "--threads", str(args.threads))}
 
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} threads on both sides; median of {args.repeat} runs")
+    versions = [f"torch {torch.__version__}"]
+    if "jax" in peers:
+        import jax
+        import optax
+        versions.append(f"jax {jax.__version__} (optax {optax.__version__}, {jax.default_backend()})")
+    print(f"{', '.join(versions)}; {args.threads} threads on every side; median of {args.repeat} runs")
     print(f"stream triad ({args.threads} threads): {bandwidth:.1f} GB/s (12 bytes per element)")
-    print(f"{'case':<36} {'LossKit ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
+    print("ratio = peer time / LossKit time (> 1: LossKit faster); best = ratio to the fastest peer of this run")
+    header = f"{'case':<36} {'LossKit ms':>10} " + " ".join(f"{p + ' ms':>10}" for p in peers)
+    print(header + f" {'vs eager':>8} {'best':>7} {'peer':>7} {'target':>6} {'GB/s':>6} {'of stream':>9}")
     slower, short = [], []
     for name, build in torch_cases().items():
         if name not in ours:
             continue
-        x, fn, *extra = build()
-        t_torch = time_torch(x, fn, args.repeat, *extra)
-        del x, fn, extra
+        x, fn, extra, jax_fn = build()
+        times = {p: time_peer(p, x, fn, extra, jax_fn, args.repeat) for p in peers}
+        del x, fn, extra, jax_fn
         t_ours = ours[name]["median_seconds"]
-        ratio = t_torch / t_ours
+        ran = {p: t for p, t in times.items() if t is not None}
+        best_peer = min(ran, key=ran.get) if ran else None
+        best = ran[best_peer] / t_ours if best_peer else float("nan")
+        eager = times.get("eager")
+        ratio = eager / t_ours if eager else float("nan")
         target = TARGETS.get(name)
         gbs = BYTES[name] / t_ours / 1e9
-        if ratio < 1:
-            slower.append(name)
-        if target and ratio < target:
+        if best_peer and best < 1:
+            slower.append(f"{name} ({best_peer})")
+        if target and eager and ratio < target:
             short.append(name)
-        mark = "" if not target or ratio >= target else "  < target"
-        print(f"{name:<36} {t_ours * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>6.2f}x {target or '':>5}x "
-              f"{gbs:>6.1f} {gbs / bandwidth:>9.2f}{mark}")
+        mark = "" if not target or not eager or ratio >= target else "  < target"
+        cells = " ".join(f"{t * 1e3:>10.3f}" if t is not None else f"{'-':>10}" for t in times.values())
+        print(f"{name:<36} {t_ours * 1e3:>10.3f} {cells} {ratio:>7.2f}x {best:>6.2f}x {best_peer or '-':>7} "
+              f"{target or '':>5}x {gbs:>6.1f} {gbs / bandwidth:>9.2f}{mark}")
     if short:
-        print("below target: " + ", ".join(short))
+        print("below target (vs eager): " + ", ".join(short))
     if slower:
-        print("LossKit slower than PyTorch in: " + ", ".join(slower))
+        print("LossKit slower than the best peer in: " + ", ".join(slower))
     if any(name.startswith("linear-cross-entropy") for name in ours):
         linear_cross_entropy(binary, ours, args.threads)
     return 1 if slower else 0
