@@ -35,3 +35,15 @@ import Testing
         #expect(throws: DatasetError.self) { try Dataset.load("mnist") }
     }
 }
+
+@Suite struct DriftDemoTests {
+    /// Row counts and means from numpy on diabetes.features.npy (age < 50: 214, ≥ 50: 228).
+    @Test func splitByAge() throws {
+        let (reference, current) = try DriftDemo.tables()
+        #expect(reference.rows == 214 && current.rows == 228)
+        #expect(reference.columnNames.count == 11 && reference.columnNames.last == "progression")
+        #expect(reference.columns[0].allSatisfy { $0 < 50 } && current.columns[0].allSatisfy { $0 >= 50 })
+        let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
+        #expect(abs(mean(reference.columns[0]) - 37.37) < 0.01 && abs(mean(current.columns[0]) - 58.98) < 0.01)
+    }
+}
