@@ -30,6 +30,7 @@ let package = Package(
             ]
         ),
         .target(name: "LossKitDatasets", resources: [.copy("Resources")]),
+        .target(name: "LossKitCharts"),
         .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
         .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
         .testTarget(
@@ -38,6 +39,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossKitDatasetsTests", dependencies: ["LossKitDatasets"]),
+        .testTarget(name: "LossKitChartsTests", dependencies: ["LossKitCharts"]),
     ],
     swiftLanguageModes: [.v5]
 )
