@@ -34,6 +34,12 @@ public struct GroupedBarChart: Sendable {
         let groupW = plotW / Double(binLabels.count)
         let barW = groupW * 0.8 / Double(series.count)
         out += "<line x1=\"\(coordinate(left))\" y1=\"\(coordinate(top + plotH))\" x2=\"\(coordinate(left + plotW))\" y2=\"\(coordinate(top + plotH))\" stroke=\"#333\"/>"
+        // Y axis: 5 ticks from 0 to the largest value, labelled in percent of rows.
+        for k in 0...4 {
+            let v = maxValue * Double(k) / 4, y = top + plotH - plotH * Double(k) / 4
+            out += "<line x1=\"\(coordinate(left - 4))\" y1=\"\(coordinate(y))\" x2=\"\(coordinate(left))\" y2=\"\(coordinate(y))\" stroke=\"#333\"/>"
+            out += "<text x=\"\(coordinate(left - 6))\" y=\"\(coordinate(y + 3))\" text-anchor=\"end\" font-size=\"9\">\(coordinate(v * 100))%</text>"
+        }
         for (s, item) in series.enumerated() {
             let color = Self.palette[s % Self.palette.count]
             for (b, value) in item.values.prefix(binLabels.count).enumerated() {

@@ -36,6 +36,7 @@ func parse(_ svg: String) -> ElementCounter? {
                                   series: [("reference", [0.5, 0.5, 0]), ("current", [0.2, 0.7, 0.1])]).svg()
         let counter = try #require(parse(svg))
         #expect(counter.counts["rect"] == 3 * 2 + 2)
+        #expect(counter.counts["line"] == 1 + 5)  // x axis, five y ticks
         #expect(counter.text.contains("x < 1 & y"))
         #expect(svg == GroupedBarChart(title: "x < 1 & y", binLabels: ["(-inf, 1]", "(1, inf)", "missing"],
                                        series: [("reference", [0.5, 0.5, 0]), ("current", [0.2, 0.7, 0.1])]).svg())
