@@ -9,6 +9,7 @@ let package = Package(
     name: "LossKit",
     products: [
         .library(name: "LossKit", targets: ["LossKit"]),
+        .library(name: "LossKitDatasets", targets: ["LossKitDatasets"]),
         .executable(name: "losskit", targets: ["losskit"]),
         .executable(name: "losskit-bench", targets: ["losskit-bench"]),
     ],
@@ -28,6 +29,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "LossKitDatasets", resources: [.copy("Resources")]),
+        .target(name: "LossKitCharts"),
         .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
         .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
         .testTarget(
@@ -35,6 +38,8 @@ let package = Package(
             dependencies: ["LossKit", "LossKitCLI"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "LossKitDatasetsTests", dependencies: ["LossKitDatasets"]),
+        .testTarget(name: "LossKitChartsTests", dependencies: ["LossKitCharts"]),
     ],
     swiftLanguageModes: [.v5]
 )
