@@ -35,6 +35,10 @@ let package = Package(
             dependencies: ["LossKit", "LossKitCLI"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "DriftIOTests",
+            dependencies: ["LossKitCLI"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
