@@ -40,6 +40,10 @@ let package = Package(
         ),
         .testTarget(name: "LossKitDatasetsTests", dependencies: ["LossKitDatasets"]),
         .testTarget(name: "LossKitChartsTests", dependencies: ["LossKitCharts"]),
+        .testTarget(
+            name: "DriftIOTests",
+            dependencies: ["LossKitCLI"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
