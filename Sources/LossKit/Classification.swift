@@ -394,7 +394,7 @@ func evaluateSoftmaxLabelLoss<T: LossScalar, L: BinaryInteger>(
     terms: (LabelRow<T>) -> LabelRowTerms<T>
 ) -> LossResult<T> {
     let plan = ReductionPlan<T>(reduction, denominator: denominator)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     var sum: T = 0
     let out = withLossOutputs(
         positions: layout.positions, wantsLosses: reduction == .none,
@@ -659,7 +659,7 @@ public func crossEntropy<T: LossScalar>(
     try checkShape("target", target.shape, equals: input.shape)
     if let w = weight { try checkShape("weight", w.shape, equals: [layout.classes]) }
     let plan = ReductionPlan<T>(reduction, denominator: T(layout.positions))
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let wantsInput = wrt.contains(.input), wantsTarget = wrt.contains(.target)
     var sum: T = 0
     var targetGradient: TensorBuffer<T>?
@@ -844,7 +844,7 @@ public func negativeLogLikelihood<T: LossScalar, L: BinaryInteger>(
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
     let denominator: T = withOptionalPointer(weight) { labelWeightSum(target, ignoreIndex: ignoreIndex, weights: $0) }
     let plan = ReductionPlan<T>(reduction, denominator: denominator)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let (n, inner) = (layout.classes, layout.inner)
     var sum: T = 0
     let out = withLossOutputs(

@@ -225,9 +225,10 @@ struct CTCProblem: Sendable {
                     var total: T = 0
                     for s in range {
                         let targetLength = offsets[s + 1] - offsets[s]
-                        // mean: each loss over its target length (at least 1), then over N.
+                        // mean: each loss over its target length (at least 1), then over N (the plan
+                        // scales by 1 for none and sum).
                         let weight: T = reduction == .mean ? 1 / T(max(targetLength, 1)) : 1
-                        let scale = reduction == .none ? 1 : weight * plan.gradientScale
+                        let scale = weight * plan.gradientScale
                         let loss = kernel.sequence(
                             s, frameCount: inputLengths[s], labelOffset: offsets[s], targetLength: targetLength,
                             gradientScale: scale)
