@@ -10,37 +10,6 @@ import RealModule
 
 // MARK: - Layout and validation
 
-/// The shape of a classification input: batch, classes, and the product of the spatial dims.
-@usableFromInline
-struct ClassLayout: Sendable {
-    @usableFromInline let batch: Int
-    @usableFromInline let classes: Int
-    /// The product of the dimensions after the class dimension (1 when there are none).
-    @usableFromInline let inner: Int
-    /// The shape of integer targets and of a `none` result: the input's shape without dimension 1
-    /// (`[]` for an unbatched `[C]` input).
-    @usableFromInline let targetShape: [Int]
-
-    @inlinable var positions: Int { batch * inner }
-
-    @inlinable
-    init(input shape: [Int], argument: String = "input") throws(LossError) {
-        switch shape.count {
-        case 0:
-            throw .invalidShape(argument: argument, shape: shape, reason: "expected [C] or [N, C, ...], got a 0-d tensor")
-        case 1:
-            (batch, classes, inner, targetShape) = (1, shape[0], 1, [])
-        default:
-            (batch, classes) = (shape[0], shape[1])
-            inner = shape[2...].reduce(1, *)
-            targetShape = [shape[0]] + shape[2...]
-        }
-        guard classes > 0 else {
-            throw .invalidShape(argument: argument, shape: shape, reason: "the class dimension is empty")
-        }
-    }
-}
-
 /// Checks integer targets (shape and range) and an optional per-class weight against `layout`.
 @inlinable
 func validateLabels<T: LossScalar, L: BinaryInteger>(
@@ -66,26 +35,6 @@ func labelWeightSum<T: LossScalar, L: BinaryInteger>(
         }
         return total
     }
-}
-
-/// Calls `body` with the base address of an optional tensor's storage.
-@inlinable
-func withOptionalPointer<T, R>(_ t: Tensor<T>?, _ body: (UnsafePointer<T>?) -> R) -> R {
-    guard let t else { return body(nil) }
-    return t.withUnsafeBufferPointer { body(base($0)) }
-}
-
-/// Allocates the `none` losses (`positions` elements, when `wantsLosses`) and the gradient
-/// (`gradientCount` elements, when `wantsGradient`), lets `body` fill them, and returns both.
-@inlinable
-func withLossOutputs<T: LossScalar>(
-    positions: Int, wantsLosses: Bool, gradientCount: Int, wantsGradient: Bool,
-    _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
-) -> (losses: TensorBuffer<T>?, gradient: TensorBuffer<T>?) {
-    let losses = wantsLosses ? TensorBuffer<T>(uninitializedCount: positions) : nil
-    let gradient = wantsGradient ? TensorBuffer<T>(uninitializedCount: gradientCount) : nil
-    body(losses?.base, gradient?.base)
-    return (losses, gradient)
 }
 
 // MARK: - The softmax kernel for class-index targets
@@ -425,7 +374,7 @@ func evaluateSoftmaxLabelLoss<T: LossScalar, L: BinaryInteger>(
     terms: (LabelRow<T>) -> LabelRowTerms<T>
 ) -> LossResult<T> {
     let plan = ReductionPlan<T>(reduction, denominator: denominator)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     var sum: T = 0
     let out = withLossOutputs(
         positions: layout.positions, wantsLosses: reduction == .none,
@@ -690,7 +639,7 @@ public func crossEntropy<T: LossScalar>(
     try checkShape("target", target.shape, equals: input.shape)
     if let w = weight { try checkShape("weight", w.shape, equals: [layout.classes]) }
     let plan = ReductionPlan<T>(reduction, denominator: T(layout.positions))
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let wantsInput = wrt.contains(.input), wantsTarget = wrt.contains(.target)
     var sum: T = 0
     var targetGradient: TensorBuffer<T>?
@@ -875,7 +824,7 @@ public func negativeLogLikelihood<T: LossScalar, L: BinaryInteger>(
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
     let denominator: T = withOptionalPointer(weight) { labelWeightSum(target, ignoreIndex: ignoreIndex, weights: $0) }
     let plan = ReductionPlan<T>(reduction, denominator: denominator)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let (n, inner) = (layout.classes, layout.inner)
     var sum: T = 0
     let out = withLossOutputs(

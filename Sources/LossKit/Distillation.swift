@@ -73,7 +73,7 @@ public func distillationLoss<T: LossScalar, L: BinaryInteger>(
         throw LossError.missingArgument(name: "labels", reason: "required when alpha < 1 (alpha = \(alpha))")
     }
     let plan = ReductionPlan<T>(reduction, count: n, batchSize: n)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let kernel = DistillationKernel(classes: c, temperature: temperature, alpha: alpha)
     var sum: T = 0
     let out = withLossOutputs(

@@ -319,7 +319,7 @@ enum DivergenceKernels {
         row: (UnsafePointer<T>, UnsafePointer<T>, Int, T, RowOutputs<T>) -> T
     ) -> LossResult<T> {
         let plan = ReductionPlan<T>(reduction, denominator: denominator)
-        let scale = reduction == .none ? 1 : plan.gradientScale
+        let scale = plan.gradientScale
         let count = x.count
         let rowShape = rowShape ?? Array(x.shape[..<1] + x.shape.dropFirst(2))
         let wantRows = reduction == .none && !perElement

@@ -372,7 +372,7 @@ public func perceptualLoss<T: LossScalar>(
     try GenerativeKernels.checkFeatures(input: input, target: target, weight: weight, prefix: "")
     let batch = input.shape[0]
     let plan = ReductionPlan<T>(reduction, count: batch)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let (distances, gradient) = GenerativeKernels.perceptual(
         input, target, weight, normalize: normalize, distance: distance, gradientScale: wrt.contains(.input) ? scale : nil)
     var result = LossResult<T>(
@@ -437,7 +437,7 @@ public func perceptualLoss<T: LossScalar>(
     }
     let batch = first.input.shape[0]
     let plan = ReductionPlan<T>(reduction, count: batch)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     var total = [T](repeating: 0, count: batch)
     var gradients: [Tensor<T>] = []
     for layer in layers {
@@ -509,7 +509,7 @@ public func styleLoss<T: LossScalar>(
     }
     let positions = input.shape.dropFirst(2).reduce(1, *)
     let plan = ReductionPlan<T>(reduction, count: batch)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     let sample = channels * positions
     let cc = channels * channels
     let norm = 1 / (T(channels) * T(positions))
@@ -602,7 +602,7 @@ public func totalVariationLoss<T: LossScalar>(
     let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let sample = channels * height * width
     let plan = ReductionPlan<T>(reduction, count: batch)
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     var losses = [T](repeating: 0, count: batch)
     let gradient = wrt.contains(.input) ? TensorBuffer<T>(uninitializedCount: input.count) : nil
     if let gradient { gradient.base.initialize(repeating: 0, count: input.count) }

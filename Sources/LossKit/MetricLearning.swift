@@ -313,7 +313,7 @@ enum MetricRows {
         let rows = valueShape.reduce(1, *)
         let count = inputs[0].tensor.count
         let plan = ReductionPlan<T>(reduction, count: rows)
-        let scale = reduction == .none ? 1 : plan.gradientScale
+        let scale = plan.gradientScale
         // The `none` losses and the requested gradients, uninitialized; every row writes its
         // value and all D elements of each requested gradient exactly once.
         func gradient(_ i: Int) -> TensorBuffer<T>? {

@@ -841,7 +841,7 @@ enum RegressionKernels {
         }
         let count = input.count
         let plan = ReductionPlan<T>(reduction, count: count)
-        let scale = reduction == .none ? 1 : plan.gradientScale
+        let scale = plan.gradientScale
         let s = SIMD8<T>(repeating: scale)
         let wantThird = wrt.contains(thirdArgument)
         var thirdGradient = wantThird ? [T](repeating: 0, count: third.count) : []

@@ -225,9 +225,10 @@ struct CTCProblem: Sendable {
                     var total: T = 0
                     for s in range {
                         let targetLength = offsets[s + 1] - offsets[s]
-                        // mean: each loss over its target length (at least 1), then over N.
+                        // mean: each loss over its target length (at least 1), then over N (the plan
+                        // scales by 1 for none and sum).
                         let weight: T = reduction == .mean ? 1 / T(max(targetLength, 1)) : 1
-                        let scale = reduction == .none ? 1 : weight * plan.gradientScale
+                        let scale = weight * plan.gradientScale
                         let loss = kernel.sequence(
                             s, frameCount: inputLengths[s], labelOffset: offsets[s], targetLength: targetLength,
                             gradientScale: scale)
@@ -507,27 +508,4 @@ func classSlot(of c: Int, in classes: [Int]) -> Int {
 func outsideLanes<T: LossScalar>(_ s: Int, _ low: SIMD8<T>, _ high: SIMD8<T>) -> SIMDMask<SIMD8<T.SIMDMaskScalar>> {
     let index = laneIndices(T.self) + T(s)
     return (index .< low) .| (index .> high)
-}
-
-/// log(eᵃ + eᵇ + eᶜ) lane-wise, with −inf for three −inf lanes: the maximum plus the log of
-/// 1 + the two other exponentials (two exps and one log per lane).
-///
-/// The exponents are clamped at −64: e⁻⁶⁴ ≈ 1.6e-28 vanishes next to 1 in Double as in Float, so
-/// the result is unchanged, and the exponentials never reach the subnormal range (or take the
-/// −inf path), whose arithmetic is many times slower: a blank state's s−2 term is always −inf.
-@inlinable @inline(__always)
-func logSumExp3<T: LossScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ c: SIMD8<T>) -> SIMD8<T> {
-    let high = a.lanesMax(b), low = a.lanesMin(b)
-    let m = high.lanesMax(c), middle = high.lanesMin(c)
-    let shift = m.replacing(with: 0, where: m .== -T.infinity)
-    let floor = SIMD8<T>(repeating: -64)
-    return m + T.vlog(1 + T.vexp((low - shift).lanesMax(floor)) + T.vexp((middle - shift).lanesMax(floor)))
-}
-
-/// log(eᵃ + eᵇ) for two scalars, −inf when both are −inf.
-@inlinable
-func logSumExp2<T: LossScalar>(_ a: T, _ b: T) -> T {
-    let m = max(a, b)
-    guard m > -.infinity else { return -.infinity }
-    return m + T.log(1 + T.exp(min(a, b) - m))
 }

@@ -100,3 +100,27 @@ func checkUnitInterval<T: LossScalar>(_ argument: String, _ tensor: Tensor<T>) t
         throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: "a value in [0, 1]")
     }
 }
+
+/// Checks hinge labels: each ±1, or (with `allowZeroOne`) all from {0, 1} instead, not mixing 0 and −1.
+@inlinable
+func checkSignLabels<T: LossScalar>(_ argument: String, _ t: Tensor<T>, allowZeroOne: Bool) throws(LossError) {
+    let expected = allowZeroOne ? "−1 or 1 (or all targets 0 or 1)" : "−1 or 1"
+    let bad: (Int, T, String)? = t.withUnsafeBufferPointer { b in
+        var sawZero = false, sawMinusOne = false
+        for i in b.indices {
+            let v = b[i]
+            if v == 1 { continue }
+            if v == -1 {
+                if sawZero { return (i, v, "labels of one convention, {−1, 1} or {0, 1}, not both 0 and −1") }
+                sawMinusOne = true
+            } else if v == 0 && allowZeroOne {
+                if sawMinusOne { return (i, v, "labels of one convention, {−1, 1} or {0, 1}, not both 0 and −1") }
+                sawZero = true
+            } else {
+                return (i, v, expected)
+            }
+        }
+        return nil
+    }
+    if let (i, v, why) = bad { throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: why) }
+}

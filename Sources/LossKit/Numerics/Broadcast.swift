@@ -246,7 +246,7 @@ func evaluateBroadcastElementwise<T: LossScalar>(
 ) -> LossResult<T> {
     let shape = input.shape, count = input.count
     let plan = ReductionPlan<T>(reduction, count: count)
-    let scale = SIMD8<T>(repeating: reduction == .none ? 1 : plan.gradientScale)
+    let scale = SIMD8<T>(repeating: plan.gradientScale)
     let wantTarget = targetArgument.map(wrt.contains) ?? false
     var sum: T = 0
     let arrays: [TensorBuffer<T>?] = makeBuffers(count: count, wanted: [reduction == .none, wrt.contains(.input), wantTarget]) { (out: [UnsafeMutablePointer<T>?]) in

@@ -159,7 +159,7 @@ func evaluateElementwise<T: LossScalar>(
     let shape = inputs[0].tensor.shape
     let count = inputs[0].tensor.count
     let plan = ReductionPlan<T>(reduction, denominator: denominator ?? T(count))
-    let scale = reduction == .none ? 1 : plan.gradientScale
+    let scale = plan.gradientScale
     // The `none` losses and the requested gradients, uninitialized; the kernel writes every
     // element of each exactly once.
     func output(_ wanted: Bool) -> TensorBuffer<T>? { wanted ? TensorBuffer(uninitializedCount: count) : nil }

@@ -160,3 +160,26 @@ public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Ten
     }
     return Tensor(uncheckedShape: x.shape, scalars: values)
 }
+
+/// log(eᵃ + eᵇ + eᶜ) lane-wise, with −inf for three −inf lanes: the maximum plus the log of
+/// 1 + the two other exponentials (two exps and one log per lane).
+///
+/// The exponents are clamped at −64: e⁻⁶⁴ ≈ 1.6e-28 vanishes next to 1 in Double as in Float, so
+/// the result is unchanged, and the exponentials never reach the subnormal range (or take the
+/// −inf path), whose arithmetic is many times slower: a blank state's s−2 term is always −inf.
+@inlinable @inline(__always)
+func logSumExp3<T: LossScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ c: SIMD8<T>) -> SIMD8<T> {
+    let high = a.lanesMax(b), low = a.lanesMin(b)
+    let m = high.lanesMax(c), middle = high.lanesMin(c)
+    let shift = m.replacing(with: 0, where: m .== -T.infinity)
+    let floor = SIMD8<T>(repeating: -64)
+    return m + T.vlog(1 + T.vexp((low - shift).lanesMax(floor)) + T.vexp((middle - shift).lanesMax(floor)))
+}
+
+/// log(eᵃ + eᵇ) for two scalars, −inf when both are −inf.
+@inlinable
+func logSumExp2<T: LossScalar>(_ a: T, _ b: T) -> T {
+    let m = max(a, b)
+    guard m > -.infinity else { return -.infinity }
+    return m + T.log(1 + T.exp(min(a, b) - m))
+}

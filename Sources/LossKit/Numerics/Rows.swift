@@ -22,7 +22,7 @@ func evaluateRows<T: LossScalar>(
 ) -> LossResult<T> {
     let rows = rowLength == 0 ? 0 : input.count / rowLength
     let plan = ReductionPlan<T>(reduction, count: rows)
-    let scale = (reduction == .none ? 1 : plan.gradientScale) * gradientFactor
+    let scale = plan.gradientScale * gradientFactor
     var values = [T](repeating: 0, count: reduction == .none ? rows : 0)
     var sum: T = 0
     let grads: [TensorBuffer<T>?] = makeBuffers(count: input.count, wanted: [wrt.contains(.input)]) { (g: [UnsafeMutablePointer<T>?]) in
