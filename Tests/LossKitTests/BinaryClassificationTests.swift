@@ -546,13 +546,6 @@ private extension Tensor where Scalar: LossScalar {
     func map(_ f: (Scalar) -> Scalar) -> Tensor { try! Tensor(shape: shape, scalars: scalars.map(f)) }
 }
 
-private func assertThrows<R>(
-    _ expected: LossError, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> R
-) {
-    XCTAssertThrowsError(try body(), file: file, line: line) { error in
-        XCTAssertEqual(error as? LossError, expected, file: file, line: line)
-    }
-}
 
 /// `operand` broadcast to `shape` and written out in full (the reference for the broadcast reader).
 private func expand(_ operand: Tensor<Double>, to shape: [Int]) -> Tensor<Double> {

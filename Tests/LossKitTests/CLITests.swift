@@ -24,7 +24,18 @@ final class CLITests: XCTestCase {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        throw XCTSkip("losskit executable not built next to the tests (run `swift build` first)")
+        // Never skip: a missing binary is a failure, with how to build it. (`swift test` builds
+        // every product of the package, the `losskit` executable included, into the same
+        // directory as the test bundle, so this only fires when the bundle was built alone.)
+        let message = "losskit executable not found next to the test bundle \(CommandLine.arguments[0]); "
+            + "build it with `swift build --product losskit` (same configuration as the tests) and rerun"
+        XCTFail(message)
+        throw MissingExecutable(message: message)
+    }
+
+    struct MissingExecutable: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {

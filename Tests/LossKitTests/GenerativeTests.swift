@@ -459,14 +459,11 @@ private func assertEqual(_ a: [Double], _ b: [Double], file: StaticString = #fil
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-14 * max(1, abs(y)), file: file, line: line) }
 }
 
-/// Deterministic pseudo-random values in [−1.5, 1.5) (a linear congruential generator; the tests
+/// Deterministic pseudo-random values in [−1.5, 1.5) from the shared `SplitMix64` (the tests
 /// need varied values, not a particular distribution).
 private func randomScalars<T: LossScalar>(_ count: Int, seed: Int, _: T.Type) -> [T] {
-    var state = UInt64(truncatingIfNeeded: seed &* 7919 &+ 17)
-    return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return T(Double(state >> 11) / Double(1 << 53) * 3 - 1.5)
-    }
+    var rng = SplitMix64(state: UInt64(truncatingIfNeeded: seed))
+    return (0..<count).map { _ in T(rng.uniform(-1.5, 1.5)) }
 }
 
 private func randomTensor<T: LossScalar>(_ shape: [Int], seed: Int, _: T.Type) throws -> Tensor<T> {

@@ -131,11 +131,8 @@ final class ReinforcementTests: XCTestCase {
     }
 
     func testK2AndK3AreNonNegativeAndZeroOnlyWhereThePoliciesAgree() throws {
-        var state: UInt64 = 12345
-        func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53) * 12 - 6
-        }
+        var rng = SplitMix64(state: 12345)
+        func next() -> Double { rng.uniform(-6, 6) }
         let lp = Tensor<Float>((0..<200).map { _ in Float(next()) })
         var refValues = lp.scalars.map { $0 + Float(next() / 3) }
         refValues[7] = lp.scalars[7]

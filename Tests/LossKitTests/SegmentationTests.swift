@@ -463,19 +463,7 @@ final class SegmentationTests: XCTestCase {
         return total / Double(c)
     }
 
-    func assertThrows(_ expected: LossError, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Any) {
-        XCTAssertThrowsError(try body(), file: file, line: line) { e in
-            XCTAssertEqual(e as? LossError, expected, file: file, line: line)
-        }
-    }
 
-    func assertClose(_ a: [Double], _ b: [Double], tolerance: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        for (i, (u, v)) in zip(a, b).enumerated() where !(abs(u - v) <= tolerance * max(1, abs(v))) {
-            XCTFail("\(what)[\(i)]: \(u) vs \(v)", file: file, line: line)
-            return
-        }
-    }
 }
 
 private extension Tensor where Scalar: LossScalar {

@@ -92,38 +92,6 @@ func referenceTolerance(dtype: String, override: Double?) -> (rtol: Double, atol
     return dtype == "float32" ? (1e-5, 1e-6) : (1e-10, 1e-12)
 }
 
-/// Asserts elementwise closeness (NaN matches NaN, infinities match by sign) and equal shapes.
-func assertClose(
-    _ actual: DynamicTensor, _ expected: DynamicTensor, rtol: Double, atolScale: Double,
-    _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line
-) {
-    guard actual.shape == expected.shape else {
-        XCTFail("\(what()): shape \(actual.shape) != expected \(expected.shape)", file: file, line: line)
-        return
-    }
-    guard actual.dtype == expected.dtype else {
-        XCTFail("\(what()): dtype \(actual.dtype) != expected \(expected.dtype)", file: file, line: line)
-        return
-    }
-    let a = actual.doubles, e = expected.doubles
-    let scale = e.filter(\.isFinite).map(abs).max() ?? 0
-    let atol = atolScale * max(scale, 1e-30)
-    var failures = 0
-    for i in a.indices {
-        let ok: Bool
-        if e[i].isNaN { ok = a[i].isNaN }
-        else if e[i].isInfinite { ok = a[i] == e[i] }
-        else { ok = abs(a[i] - e[i]) <= atol + rtol * abs(e[i]) }
-        if !ok {
-            failures += 1
-            if failures <= 3 {
-                XCTFail("\(what())[\(i)]: \(a[i]) vs reference \(e[i]) (rtol \(rtol), atol \(atol))", file: file, line: line)
-            }
-        }
-    }
-    if failures > 3 { XCTFail("\(what()): \(failures) elements differ in all", file: file, line: line) }
-}
-
 /// Replays every case of a fixture family through the `losskit eval` code path and compares the
 /// value and every gradient with the reference. Returns the number of cases compared.
 @discardableResult
