@@ -9,6 +9,7 @@ let package = Package(
     name: "LossKit",
     products: [
         .library(name: "LossKit", targets: ["LossKit"]),
+        .library(name: "LossKitDrift", targets: ["LossKitDrift"]),
         .executable(name: "losskit", targets: ["losskit"]),
         .executable(name: "losskit-bench", targets: ["losskit-bench"]),
     ],
@@ -28,11 +29,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "LossKitDrift", dependencies: ["LossKit"]),
         .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
         .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
         .testTarget(
             name: "LossKitTests",
             dependencies: ["LossKit", "LossKitCLI"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "LossKitDriftTests",
+            dependencies: ["LossKitDrift"],
             exclude: ["Fixtures"]
         ),
     ],
