@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "LossKit", targets: ["LossKit"]),
         .library(name: "LossKitDatasets", targets: ["LossKitDatasets"]),
+        .library(name: "LossKitDrift", targets: ["LossKitDrift"]),
         .executable(name: "losskit", targets: ["losskit"]),
         .executable(name: "losskit-bench", targets: ["losskit-bench"]),
     ],
@@ -31,6 +32,7 @@ let package = Package(
         ),
         .target(name: "LossKitDatasets", resources: [.copy("Resources")]),
         .target(name: "LossKitCharts"),
+        .target(name: "LossKitDrift", dependencies: ["LossKit"]),
         .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
         .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
         .testTarget(
@@ -43,6 +45,11 @@ let package = Package(
         .testTarget(
             name: "DriftIOTests",
             dependencies: ["LossKitCLI"]
+        ),
+        .testTarget(
+            name: "LossKitDriftTests",
+            dependencies: ["LossKitDrift"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v5]
