@@ -55,7 +55,8 @@ final class BinMetricsTests: XCTestCase {
         }
     }
 
-    /// Merge of any partition equals the one-shot counts exactly (random partitions, seeded).
+    /// Merge of any partition equals the one-shot counts exactly (random data and partitions, drawn
+    /// anew each run; a failure prints the trial's values and cut points, so it can be replayed).
     func testMergeOfRandomPartitionsEqualsOneShot() throws {
         var g = SystemRandomNumberGenerator()
         for trial in 0..<50 {
@@ -65,12 +66,14 @@ final class BinMetricsTests: XCTestCase {
             let whole = counts(values, edges: edges)
             var merged = BinCounts(binCount: edges.count + 1)
             var i = 0
+            var cuts: [Int] = []
             while i < n {
                 let j = min(n, i + Int.random(in: 1...60, using: &g))
                 merged = try merged.merged(with: counts(Array(values[i..<j]), edges: edges))
+                cuts.append(j)
                 i = j
             }
-            XCTAssertEqual(merged, whole, "trial \(trial)")
+            XCTAssertEqual(merged, whole, "trial \(trial): values \(values), cuts \(cuts)")
             XCTAssertEqual(whole.total, n)
         }
     }
