@@ -57,7 +57,7 @@ import RealModule
 public func attentionTargetLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, log: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     guard input.rank >= 2 else {
         throw LossError.invalidShape(argument: "input", shape: input.shape, reason: "expected rank ≥ 2 ([N, H, Q, K]), got rank \(input.rank)")

@@ -59,7 +59,7 @@ import RealModule
 public func binaryCrossEntropy<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     let weightLayout = try weight.map { w throws(LossError) in try broadcastLayout(of: w.shape, to: input.shape, argument: "weight") }
@@ -140,7 +140,7 @@ public func binaryCrossEntropy<T: LossScalar>(
 public func binaryCrossEntropyWithLogits<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, posWeight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     let weightLayout = try weight.map { w throws(LossError) in try broadcastLayout(of: w.shape, to: input.shape, argument: "weight") }
@@ -225,7 +225,7 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
 public func sigmoidFocalLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, alpha: T = 0.25, gamma: T = 2,
     reduction: Reduction = .none, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("alpha", alpha, expected: "a number in [0, 1], or negative to disable the weighting") { !$0.isNaN && $0 <= 1 }
     try checkOption("gamma", gamma, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
@@ -356,7 +356,7 @@ func sigmoidFocalTerms<T: LossScalar>(_ x: SIMD8<T>, _ t: SIMD8<T>, _ f: Sigmoid
 @inlinable
 public func softMarginLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     return evaluateElementwise([(input, .input), (target, nil)], wrt: wrt, reduction: reduction) { x, t, _ in
@@ -400,7 +400,7 @@ public func softMarginLoss<T: LossScalar>(
 public func multilabelSoftMarginLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let classes = try classDimension(of: input, ranks: 1...2)
     try checkShape("target", target.shape, equals: input.shape)

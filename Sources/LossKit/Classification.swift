@@ -538,7 +538,7 @@ func crossEntropyTerms<T: LossScalar>(_ row: LabelRow<T>) -> LabelRowTerms<T> {
 public func crossEntropy<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100,
     labelSmoothing: T = 0, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("label-smoothing", labelSmoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     let layout = try ClassLayout(input: input.shape)
@@ -625,7 +625,7 @@ public func crossEntropy<T: LossScalar, L: BinaryInteger>(
 public func crossEntropy<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100, labelSmoothing: T = 0,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     // PyTorch: "ignore_index is not supported for floating point target" (a negative index,
     // which can never name a class, is accepted and has no effect).
@@ -818,7 +818,7 @@ struct SoftmaxProbabilityKernel<T: LossScalar> {
 public func negativeLogLikelihood<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let layout = try ClassLayout(input: input.shape)
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
@@ -923,7 +923,7 @@ public enum FocalAlpha<T: LossScalar>: Sendable, ExpressibleByFloatLiteral, Expr
 public func focalLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, alpha: FocalAlpha<T> = .uniform(1), gamma: T = 2,
     ignoreIndex: Int = -100, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("gamma", gamma, expected: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
     let layout = try ClassLayout(input: input.shape)
@@ -992,7 +992,7 @@ public func focalLoss<T: LossScalar, L: BinaryInteger>(
 public func poly1CrossEntropy<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, epsilon: T = 1, ignoreIndex: Int = -100,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("epsilon", epsilon, expected: "a finite number") { $0.isFinite }
     let layout = try ClassLayout(input: input.shape)
@@ -1037,7 +1037,7 @@ public func poly1CrossEntropy<T: LossScalar, L: BinaryInteger>(
 @inlinable
 public func oneHot<T: LossScalar, L: BinaryInteger>(
     labels: Tensor<L>, classCount: Int, ignoreIndex: Int? = nil, axis: Int = -1, as _: T.Type = T.self
-) throws -> Tensor<T> {
+) throws(LossError) -> Tensor<T> {
     try smoothedTargets(labels: labels, classCount: classCount, smoothing: 0, ignoreIndex: ignoreIndex, axis: axis)
 }
 
@@ -1067,7 +1067,7 @@ public func oneHot<T: LossScalar, L: BinaryInteger>(
 @inlinable
 public func smoothedTargets<T: LossScalar, L: BinaryInteger>(
     labels: Tensor<L>, classCount: Int, smoothing: T, ignoreIndex: Int? = nil, axis: Int = -1
-) throws -> Tensor<T> {
+) throws(LossError) -> Tensor<T> {
     try checkOption("classCount", classCount, expected: "≥ 1") { $0 >= 1 }
     try checkOption("smoothing", smoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     let rank = labels.rank
@@ -1114,7 +1114,7 @@ public func smoothedTargets<T: LossScalar, L: BinaryInteger>(
 /// t.scalars   // [0.95, 0.05]
 /// ```
 @inlinable
-public func smoothedTargets<T: LossScalar>(probabilities: Tensor<T>, smoothing: T, axis: Int = 1) throws -> Tensor<T> {
+public func smoothedTargets<T: LossScalar>(probabilities: Tensor<T>, smoothing: T, axis: Int = 1) throws(LossError) -> Tensor<T> {
     try checkOption("smoothing", smoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     let a = try normalizedAxis(axis, rank: probabilities.rank, argument: "probabilities", shape: probabilities.shape)
     let c = probabilities.shape[a]

@@ -72,7 +72,7 @@ public func infoNCELoss<T: LossScalar>(
     query: Tensor<T>, positive: Tensor<T>, negatives: Tensor<T>? = nil,
     temperature: T = 0.1, normalize: Bool = true, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.query, .positive, .negatives]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let (n, d) = try ContrastiveShapes.matrix("query", query)
     try checkShape("positive", positive.shape, equals: [n, d])
@@ -140,7 +140,7 @@ public func infoNCELoss<T: LossScalar>(
 @inlinable
 public func ntXentLoss<T: LossScalar>(
     input: Tensor<T>, temperature: T = 0.5, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let (rows, _) = try ContrastiveShapes.matrix("input", input)
     guard rows % 2 == 0 else {
@@ -206,7 +206,7 @@ public func ntXentLoss<T: LossScalar>(
 public func clipLoss<T: LossScalar>(
     input1: Tensor<T>, input2: Tensor<T>, temperature: T = 0.07, normalize: Bool = true,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input1, .input2]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let (n, d) = try ContrastiveShapes.matrix("input1", input1)
     try checkShape("input2", input2.shape, equals: [n, d])
@@ -279,7 +279,7 @@ public func clipLoss<T: LossScalar>(
 public func supervisedContrastiveLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, temperature: T = 0.1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let (n, _) = try ContrastiveShapes.matrix("input", input)
     try checkShape("target", target.shape, equals: [n])

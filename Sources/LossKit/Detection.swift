@@ -76,7 +76,7 @@ enum BoxPenalty: Sendable {
 public func boxIoULoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, eps: T = 1e-7, reduction: Reduction = .none,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try BoxKernel.evaluate(input: input, target: target, penalty: .none, eps: eps, reduction: reduction, wrt: wrt)
 }
 
@@ -121,7 +121,7 @@ public func boxIoULoss<T: LossScalar>(
 public func generalizedBoxIoULoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, eps: T = 1e-7, reduction: Reduction = .none,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try BoxKernel.evaluate(input: input, target: target, penalty: .enclosingArea, eps: eps, reduction: reduction, wrt: wrt)
 }
 
@@ -167,7 +167,7 @@ public func generalizedBoxIoULoss<T: LossScalar>(
 public func distanceBoxIoULoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, eps: T = 1e-7, reduction: Reduction = .none,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try BoxKernel.evaluate(input: input, target: target, penalty: .centerDistance, eps: eps, reduction: reduction, wrt: wrt)
 }
 
@@ -216,7 +216,7 @@ public func distanceBoxIoULoss<T: LossScalar>(
 public func completeBoxIoULoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, eps: T = 1e-7, reduction: Reduction = .none,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try BoxKernel.evaluate(
         input: input, target: target, penalty: .centerDistanceAndAspectRatio, eps: eps, reduction: reduction, wrt: wrt)
 }
@@ -326,7 +326,7 @@ enum BoxKernel {
     static func evaluate<T: LossScalar>(
         input: Tensor<T>, target: Tensor<T>, penalty: BoxPenalty, eps: T, reduction: Reduction,
         wrt: Set<LossArgument>
-    ) throws -> LossResult<T> {
+    ) throws(LossError) -> LossResult<T> {
         try reduction.validate()
         try checkOption("eps", eps, expected: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
         guard input.rank >= 1, input.shape.last == 4 else {

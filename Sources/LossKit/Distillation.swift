@@ -57,7 +57,7 @@ import RealModule
 public func distillationLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<T>, labels: Tensor<L>?, temperature: T = 1, alpha: T = 1,
     reduction: Reduction = .batchmean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate(allowed: [.none, .mean, .sum, .batchmean])
     try checkOption("temperature", temperature, expected: "a finite number > 0") { $0 > 0 && $0.isFinite }
     try checkOption("alpha", alpha, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
@@ -111,7 +111,7 @@ public func distillationLoss<T: LossScalar, L: BinaryInteger>(
 public func distillationLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, temperature: T = 1, alpha: T = 1,
     reduction: Reduction = .batchmean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try distillationLoss(
         input: input, target: target, labels: Tensor<Int>?.none, temperature: temperature, alpha: alpha,
         reduction: reduction, wrt: wrt)

@@ -87,7 +87,7 @@ import RealModule
 public func klDivergence<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, logTarget: Bool = false, fromLogits: Bool = false,
     reduction: Reduction = .batchmean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate(allowed: [.none, .mean, .sum, .batchmean])
     try checkShape("target", target.shape, equals: input.shape)
     let batch = T(input.shape.first ?? 1)
@@ -192,7 +192,7 @@ public func klDivergence<T: LossScalar>(
 public func jensenShannonDivergence<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, fromLogits: Bool = false,
     reduction: Reduction = .batchmean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate(allowed: [.none, .mean, .sum, .batchmean])
     try checkShape("target", target.shape, equals: input.shape)
     let (outer, classes, inner) = try DivergenceKernels.classLayout(input.shape, requireClasses: fromLogits)
@@ -252,7 +252,7 @@ public func jensenShannonDivergence<T: LossScalar>(
 public func vaeKLDivergence<T: LossScalar>(
     mean: Tensor<T>, logvar: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.mean, .logvar]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("logvar", logvar.shape, equals: mean.shape)
     guard mean.rank >= 2 else {

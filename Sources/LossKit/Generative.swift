@@ -120,7 +120,7 @@ public func ganLoss<T: LossScalar>(
     input: Tensor<T>, real: Tensor<T>? = nil, objective: GANObjective = .nonSaturating,
     side: GANSide = .discriminator, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .real]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     if let real { try checkShape("real", real.shape, equals: input.shape) }
     switch side {
@@ -237,7 +237,7 @@ public func ganLoss<T: LossScalar>(
 public func gradientPenalty<T: LossScalar>(
     input: Tensor<T>, kind: GradientPenaltyKind = .wganGP, weight: T = 10,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("weight", weight, expected: "a finite number >= 0") { $0 >= 0 && $0.isFinite }
     guard input.rank >= 1 else {
@@ -367,7 +367,7 @@ public struct LayeredLossResult<Scalar: LossScalar>: Sendable {
 public func perceptualLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, normalize: Bool = true,
     distance: PerceptualDistance = .l2, reduction: Reduction = .none, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try GenerativeKernels.checkFeatures(input: input, target: target, weight: weight, prefix: "")
     let batch = input.shape[0]
@@ -421,7 +421,7 @@ public func perceptualLoss<T: LossScalar>(
 public func perceptualLoss<T: LossScalar>(
     layers: [PerceptualLayer<T>], normalize: Bool = true, distance: PerceptualDistance = .l2,
     reduction: Reduction = .none, wrt: Set<LossArgument> = [.input]
-) throws -> LayeredLossResult<T> {
+) throws(LossError) -> LayeredLossResult<T> {
     try reduction.validate()
     guard let first = layers.first else {
         throw LossError.missingArgument(name: "layers", reason: "at least one feature layer is required")
@@ -499,7 +499,7 @@ public func perceptualLoss<T: LossScalar>(
 @inlinable
 public func styleLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkRank("input", input.shape, in: 2...Int.max)
     try checkShape("target", target.shape, equals: input.shape)
@@ -596,7 +596,7 @@ public func styleLoss<T: LossScalar>(
 @inlinable
 public func totalVariationLoss<T: LossScalar>(
     input: Tensor<T>, reduction: Reduction = .sum, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkRank("input", input.shape, in: 4...4)
     let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])

@@ -83,7 +83,7 @@ public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, weight: Tensor<T>, target: Tensor<L>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
     ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
     chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     let (n, v, unbatched) = try checkLinearCrossEntropy(
         input: input, weight: weight, bias: bias, classWeight: classWeight, labelSmoothing: labelSmoothing,
         reduction: reduction, chunkSize: chunkSize)
@@ -141,7 +141,7 @@ public func linearCrossEntropy<T: LossScalar>(
     input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
     ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
     chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     let (n, v, unbatched) = try checkLinearCrossEntropy(
         input: input, weight: weight, bias: bias, classWeight: classWeight, labelSmoothing: labelSmoothing,
         reduction: reduction, chunkSize: chunkSize)

@@ -50,10 +50,10 @@ import RealModule
 public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, p: Int = 1, margin: T = 1, weight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     if input.rank == 0 {
-        return try singleClass(input) {
-            try multiMarginLoss(input: $0, target: target, p: p, margin: margin, weight: weight, reduction: reduction, wrt: wrt)
+        return try singleClass(input) { (x: Tensor<T>) throws(LossError) -> LossResult<T> in
+            try multiMarginLoss(input: x, target: target, p: p, margin: margin, weight: weight, reduction: reduction, wrt: wrt)
         }
     }
     try reduction.validate()
@@ -142,11 +142,11 @@ public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
 @inlinable
 public func multilabelMarginLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     if input.rank == 0 {
         try checkShape("target", target.shape, equals: [])
         let target = Tensor(uncheckedShape: [1], scalars: target.scalars)
-        return try singleClass(input) { try multilabelMarginLoss(input: $0, target: target, reduction: reduction, wrt: wrt) }
+        return try singleClass(input) { (x: Tensor<T>) throws(LossError) -> LossResult<T> in try multilabelMarginLoss(input: x, target: target, reduction: reduction, wrt: wrt) }
     }
     try reduction.validate()
     let classes = try classDimension(of: input, ranks: 1...2)
@@ -214,7 +214,7 @@ public func multilabelMarginLoss<T: LossScalar, L: BinaryInteger>(
 public func hingeEmbeddingLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, margin: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
     try checkShape("target", target.shape, equals: input.shape)
@@ -260,7 +260,7 @@ public func hingeEmbeddingLoss<T: LossScalar>(
 @inlinable
 public func hingeLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try evaluateHinge(input: input, target: target, reduction: reduction, wrt: wrt) { s, h in
         let inactive = .!(h .> 0)
         return LaneTerms(loss: h.replacing(with: 0, where: inactive), d0: (-s).replacing(with: 0, where: inactive))
@@ -289,7 +289,7 @@ public func hingeLoss<T: LossScalar>(
 @inlinable
 public func squaredHingeLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try evaluateHinge(input: input, target: target, reduction: reduction, wrt: wrt) { s, h in
         let r = h.positivePart
         return LaneTerms(loss: r * r, d0: -2 * s * r)
@@ -302,7 +302,7 @@ public func squaredHingeLoss<T: LossScalar>(
 func evaluateHinge<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction, wrt: Set<LossArgument>,
     _ terms: (_ s: SIMD8<T>, _ h: SIMD8<T>) -> LaneTerms<T>
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     try checkSignLabels("target", target, allowZeroOne: true)
@@ -346,7 +346,7 @@ func evaluateHinge<T: LossScalar>(
 @inlinable
 public func categoricalHingeLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let classes = try classDimension(of: input, ranks: 1...Int.max)
     try checkShape("target", target.shape, equals: input.shape)
@@ -384,8 +384,8 @@ public func categoricalHingeLoss<T: LossScalar>(
 /// `body` evaluates the input as `[1]`, and the input gradient gets the 0-d shape back.
 @inlinable
 func singleClass<T: LossScalar>(
-    _ input: Tensor<T>, _ body: (Tensor<T>) throws -> LossResult<T>
-) throws -> LossResult<T> {
+    _ input: Tensor<T>, _ body: (Tensor<T>) throws(LossError) -> LossResult<T>
+) throws(LossError) -> LossResult<T> {
     var result = try body(Tensor(uncheckedShape: [1], scalars: input.scalars))
     if let g = result.gradients[.input] { result.gradients[.input] = Tensor(uncheckedShape: [], scalars: g.scalars) }
     return result

@@ -89,7 +89,7 @@ public func tripletMarginLoss<T: LossScalar>(
     anchor: Tensor<T>, positive: Tensor<T>, negative: Tensor<T>,
     margin: T = 1, p: T = 2, eps: T = 1e-6, swap: Bool = false, distance: TripletDistance = .pairwise,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.anchor, .positive, .negative]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number > 0") { $0 > 0 && $0.isFinite }
     try checkOption("p", p, expected: "> 0 (inf for the max norm)") { $0 > 0 }
@@ -159,7 +159,7 @@ public func tripletMarginLoss<T: LossScalar>(
 public func contrastiveLoss<T: LossScalar>(
     input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T = 1,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input1, .input2]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
     let valueShape = try MetricRows.checkRows("input1", input1, others: [("input2", input2)])
@@ -233,7 +233,7 @@ public func contrastiveLoss<T: LossScalar>(
 public func cosineEmbeddingLoss<T: LossScalar>(
     input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T = 0,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input1, .input2]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
     let valueShape = try MetricRows.checkRows("input1", input1, others: [("input2", input2)])

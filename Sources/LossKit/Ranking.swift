@@ -44,7 +44,7 @@ import RealModule
 public func marginRankingLoss<T: LossScalar>(
     input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T = 0,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input1, .input2]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
     try checkShape("input2", input2.shape, equals: input1.shape)
@@ -113,7 +113,7 @@ public func marginRankingLoss<T: LossScalar>(
 public func pairwiseRankingLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, margin: T = 0, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("margin", margin, expected: "a finite number") { $0.isFinite }
     try RankingRows.checkShapes(input: input, target: target, mask: nil)
@@ -181,7 +181,7 @@ public func pairwiseRankingLoss<T: LossScalar>(
 public func listwiseRankingLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, mask: Tensor<T>? = nil, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try RankingRows.checkShapes(input: input, target: target, mask: mask)
     try checkValues("target", target, expected: "a finite relevance ≥ 0") { $0 >= 0 && $0.isFinite }

@@ -42,7 +42,7 @@ import RealModule
 public func meanSquaredError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) { e in
         LaneTerms(loss: e * e, d0: 2 * e, d1: -2 * e)
     }
@@ -86,7 +86,7 @@ public func meanSquaredError<T: LossScalar>(
 public func meanAbsoluteError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
         RegressionKernels.absolute($0)
     }
@@ -131,7 +131,7 @@ public func meanAbsoluteError<T: LossScalar>(
 public func euclideanLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     guard input.rank >= 1 else {
         throw LossError.invalidShape(argument: "input", shape: input.shape, reason: "expected rank ≥ 1 ([N, ...]), got rank 0")
@@ -207,10 +207,10 @@ public func euclideanLoss<T: LossScalar>(
 public func huberLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, delta: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try RegressionKernels.errorLoss(
         input: input, target: target, reduction: reduction, wrt: wrt,
-        options: { try checkOption("delta", delta, expected: "> 0") { $0 > 0 } }
+        options: { () throws(LossError) in try checkOption("delta", delta, expected: "> 0") { $0 > 0 } }
     ) { RegressionKernels.huber($0, delta: delta) }
 }
 
@@ -254,7 +254,7 @@ public func huberLoss<T: LossScalar>(
 public func smoothL1Loss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, beta: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     if beta == 0 {
         // PyTorch switches to l1_loss for β = 0 (the quadratic piece would divide by zero).
         return try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
@@ -263,7 +263,7 @@ public func smoothL1Loss<T: LossScalar>(
     }
     return try RegressionKernels.errorLoss(
         input: input, target: target, reduction: reduction, wrt: wrt,
-        options: { try checkOption("beta", beta, expected: ">= 0") { $0 >= 0 } }
+        options: { () throws(LossError) in try checkOption("beta", beta, expected: ">= 0") { $0 >= 0 } }
     ) { RegressionKernels.smoothL1($0, beta: beta) }
 }
 
@@ -306,7 +306,7 @@ public func smoothL1Loss<T: LossScalar>(
 public func logCoshLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try RegressionKernels.errorLoss(input: input, target: target, reduction: reduction, wrt: wrt) {
         RegressionKernels.logCosh($0)
     }
@@ -350,7 +350,7 @@ public func logCoshLoss<T: LossScalar>(
 public func meanSquaredLogarithmicError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     try checkValues("input", input, expected: "> -1") { !($0 <= -1) }
@@ -400,7 +400,7 @@ public func meanSquaredLogarithmicError<T: LossScalar>(
 public func meanAbsolutePercentageError<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     let floor = T(1e-7)
@@ -470,7 +470,7 @@ public func gaussianNLLLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>,
     full: Bool = false, eps: T = 1e-6, logVariance: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .variance]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     let constant: T = full ? T(0.5 * Double.log(2 * Double.pi)) : 0
     return try RegressionKernels.likelihood(
         input: input, target: target, third: variance, name: "var", argument: .variance,
@@ -533,7 +533,7 @@ public func laplaceNLLLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>,
     logScale: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .scale]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     let constant: T = full ? T.log(2) : 0
     return try RegressionKernels.likelihood(
         input: input, target: target, third: scale, name: "scale", argument: .scale,
@@ -591,7 +591,7 @@ public func laplaceNLLLoss<T: LossScalar>(
 public func poissonNLLLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, logInput: Bool = true, full: Bool = false, eps: T = 1e-8,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkShape("target", target.shape, equals: input.shape)
     try checkOption("eps", eps, expected: ">= 0 and finite") { $0 >= 0 && $0.isFinite }
@@ -630,8 +630,8 @@ enum RegressionKernels {
     @inlinable @inline(__always)
     static func errorLoss<T: LossScalar>(
         input: Tensor<T>, target: Tensor<T>, reduction: Reduction, wrt: Set<LossArgument>,
-        options: () throws -> Void = {}, kernel: (SIMD8<T>) -> LaneTerms<T>
-    ) throws -> LossResult<T> {
+        options: () throws(LossError) -> Void = {}, kernel: (SIMD8<T>) -> LaneTerms<T>
+    ) throws(LossError) -> LossResult<T> {
         try reduction.validate()
         try checkShape("target", target.shape, equals: input.shape)
         try options()
@@ -772,7 +772,7 @@ enum RegressionKernels {
         input: Tensor<T>, target: Tensor<T>, third: Tensor<T>, name: String, argument: LossArgument,
         logForm: Bool, eps: T, reduction: Reduction, wrt: Set<LossArgument>,
         logKernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>, kernel: (SIMD8<T>, SIMD8<T>) -> LaneTerms<T>
-    ) throws -> LossResult<T> {
+    ) throws(LossError) -> LossResult<T> {
         try reduction.validate()
         if target.shape != input.shape {
             // A target that broadcasts to the input (NumPy rules, as `input - target` does in

@@ -60,7 +60,7 @@ import RealModule
 public func ppoClipLoss<T: LossScalar>(
     input: Tensor<T>, old: Tensor<T>, advantages: Tensor<T>, clip: T = 0.2,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("clip", clip, expected: ">= 0") { $0 >= 0 }
     try checkShape("old", old.shape, equals: input.shape)
@@ -132,7 +132,7 @@ public func ppoClipLoss<T: LossScalar>(
 public func klPenalty<T: LossScalar>(
     input: Tensor<T>, reference: Tensor<T>, mask: Tensor<T>? = nil, estimator: KLEstimator = .k1,
     beta: T = 1, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("beta", beta, expected: "a finite number >= 0") { $0 >= 0 && $0.isFinite }
     try checkShape("reference", reference.shape, equals: input.shape)
@@ -169,7 +169,7 @@ public func klPenalty<T: LossScalar>(
 public func klPenalty<T: LossScalar>(
     input: Tensor<T>, reference: Tensor<T>, mask: Tensor<Bool>, estimator: KLEstimator = .k1,
     beta: T = 1, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try checkShape("mask", mask.shape, equals: input.shape)
     let numeric = Tensor<T>(uncheckedShape: mask.shape, scalars: mask.scalars.map { $0 ? 1 : 0 })
     return try klPenalty(

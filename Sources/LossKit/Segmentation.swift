@@ -564,7 +564,7 @@ public func diceLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, mode: SegmentationMode = .multiclass, fromLogits: Bool = true,
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(input, .labels(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss, .dice, reduction, wrt)
 }
 
@@ -598,7 +598,7 @@ public func diceLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, mode: SegmentationMode, fromLogits: Bool = true,
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(
         input, DenseTarget<T, Int>.mask(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss, .dice, reduction, wrt)
 }
@@ -638,7 +638,7 @@ public func jaccardLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, mode: SegmentationMode = .multiclass, fromLogits: Bool = true,
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(input, .labels(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss, .jaccard, reduction, wrt)
 }
 
@@ -670,7 +670,7 @@ public func jaccardLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, mode: SegmentationMode, fromLogits: Bool = true,
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(
         input, DenseTarget<T, Int>.mask(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss, .jaccard, reduction, wrt)
 }
@@ -729,7 +729,7 @@ public func tverskyLoss<T: LossScalar, L: BinaryInteger>(
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false,
     alpha: T = 0.5, beta: T = 0.5, gamma: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(
         input, .labels(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss,
         OverlapWeights(alpha: alpha, beta: beta, gamma: gamma), reduction, wrt)
@@ -764,7 +764,7 @@ public func tverskyLoss<T: LossScalar>(
     smooth: T = 0, eps: T = 1e-7, ignoreIndex: Int? = nil, logLoss: Bool = false,
     alpha: T = 0.5, beta: T = 0.5, gamma: T = 1, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try overlapLoss(
         input, DenseTarget<T, Int>.mask(target), mode, fromLogits, smooth, eps, ignoreIndex, logLoss,
         OverlapWeights(alpha: alpha, beta: beta, gamma: gamma), reduction, wrt)
@@ -1024,7 +1024,7 @@ public func lovaszLoss<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, mode: SegmentationMode = .multiclass, perImage: Bool = false,
     ignoreIndex: Int? = nil, fromLogits: Bool = true, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try lovasz(input: input, target: .labels(target), mode: mode, perImage: perImage, ignoreIndex: ignoreIndex,
                fromLogits: fromLogits, reduction: reduction, wrt: wrt)
 }
@@ -1061,7 +1061,7 @@ public func lovaszLoss<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, mode: SegmentationMode, perImage: Bool = false,
     ignoreIndex: Int? = nil, fromLogits: Bool = true, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try lovasz(input: input, target: DenseTarget<T, Int>.mask(target), mode: mode, perImage: perImage,
                ignoreIndex: ignoreIndex, fromLogits: fromLogits, reduction: reduction, wrt: wrt)
 }

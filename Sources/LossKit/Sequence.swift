@@ -94,7 +94,7 @@ public func ctcLoss<T: LossScalar, L: BinaryInteger, I: BinaryInteger>(
     input: Tensor<T>, target: Tensor<L>, inputLengths: Tensor<I>, targetLengths: Tensor<I>,
     blank: Int = 0, zeroInfinity: Bool = false, fromLogits: Bool = false,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
-) throws -> LossResult<T> {
+) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let problem = try CTCProblem(
         inputShape: input.shape, target: target, inputLengths: inputLengths, targetLengths: targetLengths,

@@ -52,7 +52,7 @@ import RealModule
 @inlinable @discardableResult
 public func clipGradientNorm<T: LossScalar>(
     _ gradients: inout [Tensor<T>], maxNorm: T, normType: T = 2, errorIfNonfinite: Bool = false
-) throws -> T {
+) throws(LossError) -> T {
     try checkOption("maxNorm", maxNorm, expected: ">= 0") { $0 >= 0 }
     try checkOption("normType", normType, expected: ">= 0 or inf") { $0 >= 0 }
     guard !gradients.isEmpty else { return 0 }
@@ -95,7 +95,7 @@ public func clipGradientNorm<T: LossScalar>(
 /// grads[0].scalars      // [-1.0, 0.5, 1.0]
 /// ```
 @inlinable
-public func clipGradientValue<T: LossScalar>(_ gradients: inout [Tensor<T>], clipValue: T) throws {
+public func clipGradientValue<T: LossScalar>(_ gradients: inout [Tensor<T>], clipValue: T) throws(LossError) {
     try checkOption("clipValue", clipValue, expected: ">= 0") { $0 >= 0 }
     for i in gradients.indices {
         gradients[i].withUnsafeMutableBufferPointer { b in
@@ -243,7 +243,7 @@ public struct LearningRateSchedule: Sendable, Hashable {
     ///   `warmupSteps` < 0, a decay that does not end after the warm-up (`decaySteps` ≤
     ///   `warmupSteps`), or a cosine `exponent` that is not finite and > 0. (optax returns a
     ///   constant for a linear piece of length ≤ 0 and raises for a cosine one.)
-    public init(initialValue: Double = 0, peakValue: Double, warmupSteps: Int, decay: Decay = .constant) throws {
+    public init(initialValue: Double = 0, peakValue: Double, warmupSteps: Int, decay: Decay = .constant) throws(LossError) {
         let finite = "a finite number"
         try checkOption("initialValue", initialValue, expected: finite) { $0.isFinite }
         try checkOption("peakValue", peakValue, expected: finite) { $0.isFinite }
@@ -267,20 +267,20 @@ public struct LearningRateSchedule: Sendable, Hashable {
 
     /// Linear warm-up from `initialValue` to `peakValue` over `warmupSteps`, then constant
     /// (`optax.warmup_constant_schedule`).
-    public static func warmupConstant(initialValue: Double = 0, peakValue: Double, warmupSteps: Int) throws -> Self {
+    public static func warmupConstant(initialValue: Double = 0, peakValue: Double, warmupSteps: Int) throws(LossError) -> Self {
         try Self(initialValue: initialValue, peakValue: peakValue, warmupSteps: warmupSteps)
     }
 
     /// A linear ramp from `initialValue` to `endValue` over `steps`, then constant
     /// (`optax.linear_schedule` with `transition_steps` > 0).
-    public static func linear(initialValue: Double, endValue: Double, steps: Int) throws -> Self {
+    public static func linear(initialValue: Double, endValue: Double, steps: Int) throws(LossError) -> Self {
         try Self(initialValue: initialValue, peakValue: endValue, warmupSteps: steps)
     }
 
     /// Linear warm-up, then linear decay to `endValue` at step `decaySteps` (warm-up included).
     public static func warmupLinearDecay(
         initialValue: Double = 0, peakValue: Double, warmupSteps: Int, decaySteps: Int, endValue: Double = 0
-    ) throws -> Self {
+    ) throws(LossError) -> Self {
         try Self(initialValue: initialValue, peakValue: peakValue, warmupSteps: warmupSteps,
                  decay: .linear(endValue: endValue, decaySteps: decaySteps))
     }
@@ -290,14 +290,14 @@ public struct LearningRateSchedule: Sendable, Hashable {
     public static func warmupCosineDecay(
         initialValue: Double = 0, peakValue: Double, warmupSteps: Int, decaySteps: Int, endValue: Double = 0,
         exponent: Double = 1
-    ) throws -> Self {
+    ) throws(LossError) -> Self {
         try Self(initialValue: initialValue, peakValue: peakValue, warmupSteps: warmupSteps,
                  decay: .cosine(endValue: endValue, decaySteps: decaySteps, exponent: exponent))
     }
 
     /// Cosine decay from `initialValue` to `alpha·initialValue` over `decaySteps`, no warm-up
     /// (`optax.cosine_decay_schedule`).
-    public static func cosineDecay(initialValue: Double, decaySteps: Int, alpha: Double = 0, exponent: Double = 1) throws -> Self {
+    public static func cosineDecay(initialValue: Double, decaySteps: Int, alpha: Double = 0, exponent: Double = 1) throws(LossError) -> Self {
         try checkOption("alpha", alpha, expected: "a finite number") { $0.isFinite }
         return try Self(initialValue: initialValue, peakValue: initialValue, warmupSteps: 0,
                         decay: .cosine(endValue: alpha * initialValue, decaySteps: decaySteps, exponent: exponent))
@@ -378,7 +378,7 @@ public struct LossComposition<Scalar: LossScalar, Key: Hashable> {
     ///   not map; ``LossError/shapeMismatch(argument:expected:actual:)`` (argument `value`, or
     ///   the key) when the value or a gradient has another shape than what it is added to.
     ///   Nothing is changed when it throws.
-    public mutating func add(_ term: LossResult<Scalar>, weight: Scalar = 1, inputs: [LossArgument: Key]) throws {
+    public mutating func add(_ term: LossResult<Scalar>, weight: Scalar = 1, inputs: [LossArgument: Key]) throws(LossError) {
         try checkOption("weight", weight, expected: "a finite number") { $0.isFinite }
         if termCount > 0 { try checkShape("value", term.value.shape, equals: value.shape) }
         var mapped: [(key: Key, gradient: Tensor<Scalar>)] = []
@@ -424,7 +424,7 @@ extension LossComposition: Sendable where Key: Sendable {}
 extension LossComposition where Key == LossArgument {
     /// Adds `weight`·`term`, each gradient to the gradient of the same ``LossArgument``: for
     /// terms whose arguments name the same tensors (e.g. two losses of the same `input` logits).
-    public mutating func add(_ term: LossResult<Scalar>, weight: Scalar = 1) throws {
+    public mutating func add(_ term: LossResult<Scalar>, weight: Scalar = 1) throws(LossError) {
         try add(term, weight: weight, inputs: Dictionary(uniqueKeysWithValues: LossArgument.allCases.map { ($0, $0) }))
     }
 
@@ -458,7 +458,7 @@ extension LossComposition where Key == LossArgument {
 /// r.gradients[.input]   // [-0.014602376395371763, 0.2447284710547976, -0.23012609465942602]
 /// ```
 @inlinable
-public func combine<T: LossScalar>(_ terms: [(weight: T, result: LossResult<T>)]) throws -> LossResult<T> {
+public func combine<T: LossScalar>(_ terms: [(weight: T, result: LossResult<T>)]) throws(LossError) -> LossResult<T> {
     var composition = LossComposition<T, LossArgument>()
     for term in terms { try composition.add(term.result, weight: term.weight) }
     return composition.result

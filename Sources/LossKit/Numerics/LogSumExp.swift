@@ -125,7 +125,7 @@ func mapRows<T: LossScalar>(
 /// try logSumExp(Tensor([1000, 1000] as [Float]), axis: 0).scalar  // 1000.6931
 /// ```
 @inlinable
-public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(LossError) -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     var shape = x.shape
     shape.remove(at: a)
@@ -139,7 +139,7 @@ public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> T
 ///
 /// Gradient (vector–Jacobian product with an upstream g): gⱼ − softmax(x)ⱼ·Σₖ gₖ.
 @inlinable
-public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(LossError) -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
         let lse = stridedLogSumExp(row, n, stride: stride).lse
@@ -152,7 +152,7 @@ public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> 
 ///
 /// Gradient (vector–Jacobian product with g): softmax(x)ⱼ·(gⱼ − Σₖ gₖ softmax(x)ₖ).
 @inlinable
-public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws -> Tensor<T> {
+public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(LossError) -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
         let lse = stridedLogSumExp(row, n, stride: stride).lse
