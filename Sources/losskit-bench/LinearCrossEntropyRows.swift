@@ -51,7 +51,7 @@ func residentSet() -> (current: Int, peak: Int) {
     var current = 0, peak = 0
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, Int32(line.count), f) != nil {
-        let s = String(cString: line)
+        let s = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let kib = Int(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).dropFirst().first ?? "") ?? 0
         if s.hasPrefix("VmRSS:") { current = kib * 1024 }
         if s.hasPrefix("VmHWM:") { peak = kib * 1024 }

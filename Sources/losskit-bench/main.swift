@@ -36,7 +36,8 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-var rng = SplitMix64(state: 42)
+// One generator for the whole (single-threaded) case set-up.
+nonisolated(unsafe) var rng = SplitMix64(state: 42)
 func normal(_ n: Int, scale: Float = 1) -> [Float] {
     (0..<n).map { _ in
         // Box–Muller; quality is irrelevant, only the value range matters.
@@ -153,12 +154,13 @@ func seconds(_ d: Duration) -> Double {
 /// The triad a[i] = b[i] + s·c[i]; see the header.
 func stream(threads: Int, repeats: Int) {
     let n = 1 << 25
-    let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let b = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    // The threads write disjoint parts of these buffers.
+    nonisolated(unsafe) let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    nonisolated(unsafe) let b = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    nonisolated(unsafe) let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
     defer { a.deallocate(); b.deallocate(); c.deallocate() }
     let parts = max(1, threads)
-    func part(_ t: Int) -> Range<Int> { (n / parts * t) ..< (t == parts - 1 ? n : n / parts * (t + 1)) }
+    @Sendable func part(_ t: Int) -> Range<Int> { (n / parts * t) ..< (t == parts - 1 ? n : n / parts * (t + 1)) }
     // Each thread first touches the pages it later streams.
     DispatchQueue.concurrentPerform(iterations: parts) { t in
         for i in part(t) { a[i] = 0; b[i] = 1; c[i] = Float(i & 7) }

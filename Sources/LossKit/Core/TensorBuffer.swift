@@ -152,26 +152,11 @@ public enum ResultMemory {
         return dropped
     }
 
-    #if canImport(Glibc) || canImport(Darwin)
-    private static var reuseSupported: Bool { true }
-
-    private static let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        m.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(m, nil)
-        return m
-    }()
-
-    private static func withLock<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-    #else
-    // No lock here: no reuse (keep() never keeps, so the pool stays empty).
-    private static var reuseSupported: Bool { false }
-    private static func withLock<R>(_ body: () -> R) -> R { body() }
-    #endif
+    /// Without a real lock (no Glibc or Darwin) there is no reuse: keep() never keeps, so the
+    /// pool stays empty.
+    private static var reuseSupported: Bool { ProcessLock.isAvailable }
+    private static let lock = ProcessLock()
+    private static func withLock<R>(_ body: () -> R) -> R { lock.withLock(body) }
 
     /// Advises the whole 2 MiB pages of `[start, start + byteCount)` as transparent huge pages.
     /// Only a hint: where THP is off or unsupported nothing changes.

@@ -240,7 +240,7 @@ func blockedMultiply<T: LossScalar, V: SIMD>(
                               nr: nr, panels: panel ..< panel + 1)
                     }
                 }
-                if packers <= 1 { pack(0) } else { DispatchQueue.concurrentPerform(iterations: packers, execute: pack) }
+                if packers <= 1 { pack(0) } else { concurrentPerform(iterations: packers, pack) }
             }
             let work = { (t: Int) in
                 let packedA = ws.packedA[t], edge = ws.edge[t]
@@ -271,7 +271,7 @@ func blockedMultiply<T: LossScalar, V: SIMD>(
                     }
                 }
             }
-            if workers <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+            if workers <= 1 { work(0) } else { concurrentPerform(iterations: workers, work) }
             p0 = pEnd
         }
         jc += ncur

@@ -10,16 +10,19 @@ public enum Parallelism {
     /// The number of elements below which a kernel runs on the calling thread only.
     public static let grain = 1 << 15
     nonisolated(unsafe) private static var _maximumThreads = 0
+    private static let lock = ProcessLock()
 
     /// The most threads a kernel uses; 0 (the default) means one per active processor.
+    /// Negative values are stored as 0. Safe to read and set from any thread; a kernel reads it
+    /// once when it starts, and results never depend on it.
     public static var maximumThreads: Int {
-        get { _maximumThreads }
-        set { _maximumThreads = max(0, newValue) }
+        get { lock.withLock { _maximumThreads } }
+        set { lock.withLock { _maximumThreads = max(0, newValue) } }
     }
 
     @usableFromInline
     static var threadCount: Int {
-        let n = _maximumThreads
+        let n = maximumThreads
         if n > 0 { return n }
         return activeProcessorCount
     }
@@ -83,9 +86,9 @@ func blockedSum<T: LossScalar, Context>(
             let chunks = parallelChunks(blocks: blocks, threads: threads)
             if chunks.dynamic {
                 // Dispatch hands the chunks to its threads as they become free.
-                DispatchQueue.concurrentPerform(iterations: chunks.count) { c in run(chunks.range(c)) }
+                concurrentPerform(iterations: chunks.count) { c in run(chunks.range(c)) }
             } else {
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                concurrentPerform(iterations: threads) { t in
                     var c = t
                     while c < chunks.count { run(chunks.range(c)); c += threads }
                 }
@@ -138,7 +141,20 @@ func forEachRange(_ count: Int, workPerItem: Int, limit: Int, _ body: (_ thread:
         if count > 0 { body(0, 0..<count) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
+    concurrentPerform(iterations: threads) { t in
         body(t, t * count / threads ..< (t + 1) * count / threads)
+    }
+}
+
+/// `DispatchQueue.concurrentPerform` for LossKit's kernels: runs `body(0..<iterations)`
+/// concurrently and returns when all are done.
+///
+/// The kernels' bodies write disjoint parts of their outputs through raw pointers, which the
+/// type system cannot see; that is the invariant that makes passing them to the threads safe.
+@inlinable
+func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { body in
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: iterations) { body($0) }
     }
 }

@@ -46,7 +46,7 @@ struct OptionSpec: Sendable {
 
 /// One loss as the command line and the cross-cutting tests see it: its id, its documentation,
 /// its inputs and options, and how to call the library with arguments given by name.
-protocol CatalogEntry {
+protocol CatalogEntry: Sendable {
     static var id: String { get }
     static var aliases: [String] { get }
     /// One line for `losskit list`.
