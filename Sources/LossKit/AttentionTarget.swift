@@ -6,8 +6,8 @@ import RealModule
 ///
 /// ```
 /// S[n,h,q] = Σ_k target[n,k]·A[n,h,q,k]          (attention on the target tokens, in [0, 1])
-/// ℓ[n,h,q] = −S[n,h,q]          (log = false, default)
-///          = −log S[n,h,q]      (log = true)
+/// ℓ[n,h,q] = −S[n,h,q]          (logLoss = false, default)
+///          = −log S[n,h,q]      (logLoss = true)
 /// loss = mean ℓ over N·H·Q (default) | Σ ℓ | ℓ (none, shape [N, H, Q])
 /// ```
 /// Shapes: `input` attention probabilities `[N, H, Q, K]` (every row over K sums to 1; any
@@ -16,15 +16,15 @@ import RealModule
 ///
 /// Gradient:
 /// ```
-/// ∂ℓ[n,h,q]/∂A[n,h,q,k] = −target[n,k]                (log = false)
-///                       = −target[n,k] / S[n,h,q]     (log = true)
+/// ∂ℓ[n,h,q]/∂A[n,h,q,k] = −target[n,k]                (logLoss = false)
+///                       = −target[n,k] / S[n,h,q]     (logLoss = true)
 /// ```
 /// divided by N·H·Q for `mean`.
 ///
 /// - Parameters:
 ///   - input: attention probabilities (after the softmax), `[N, H, Q, K]`.
 ///   - target: the 0/1 mask of target tokens, `[K]` or `[N, K]` (not differentiated).
-///   - log: use −log S instead of −S (default false).
+///   - logLoss: use −log S instead of −S (default false; the `log` option).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `[.input]` (default) or `[]`.
 /// - Returns: the loss and, if requested, ∂loss/∂input.
@@ -34,7 +34,7 @@ import RealModule
 ///   for attention outside [0, 1] and for a mask entry other than 0 or 1;
 ///   ``LossError/invalidOption(name:value:expected:)`` for `batchmean`.
 ///
-/// Edge cases: with `log`, a query that puts no attention on the targets (S = 0, or an empty
+/// Edge cases: with `logLoss`, a query that puts no attention on the targets (S = 0, or an empty
 /// target set) gives +inf with gradient −inf on the target tokens (the limit of −log S);
 /// non-target tokens always have gradient 0. The plain loss is bounded in [−1, 0] per query.
 /// The `mean` of an empty batch is NaN.
@@ -55,7 +55,7 @@ import RealModule
 /// ```
 @inlinable
 public func attentionTargetLoss<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, log: Bool = false, reduction: Reduction = .mean,
+    input: Tensor<T>, target: Tensor<T>, logLoss: Bool = false, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
@@ -77,7 +77,7 @@ public func attentionTargetLoss<T: LossScalar>(
         return evaluateRows(input, rowLength: keys, valueShape: Array(input.shape.dropLast()), wrt: wrt, reduction: reduction) {
             row, a, g, scale in
             let t = perSample ? mask + (row / rowsPerSample) * keys : mask
-            return AttentionTargetKernel.row(a, t, keys: keys, log: log, gradient: g, scale: scale)
+            return AttentionTargetKernel.row(a, t, keys: keys, log: logLoss, gradient: g, scale: scale)
         }
     }
 }

@@ -199,15 +199,15 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
 /// - Parameters:
 ///   - input: logits, any shape.
 ///   - target: the input's shape, in [0, 1] (binary labels or soft targets).
-///   - alpha: weight of the positive class in [0, 1]; any negative value disables the α weighting.
-///     Default 0.25.
+///   - alpha: weight of the positive class in [0, 1], or `nil` for no α weighting (the
+///     reference's negative α). Default 0.25.
 ///   - gamma: focusing exponent ≥ 0 (finite). Default 2; 0 gives α-weighted bce-with-logits.
 ///   - reduction: `.none` (default), `.mean` or `.sum`.
 ///   - wrt: `.input`, `.target` (default both).
 /// - Returns: the loss and the requested gradients.
 /// - Throws: ``LossError/shapeMismatch(argument:expected:actual:)`` when `target`'s shape differs;
 ///   ``LossError/valueOutOfRange(argument:value:index:expected:)`` for a target outside [0, 1]
-///   (or NaN); ``LossError/invalidOption(name:value:expected:)`` for `alpha` > 1, a negative or
+///   (or NaN); ``LossError/invalidOption(name:value:expected:)`` for `alpha` outside [0, 1], a negative or
 ///   non-finite `gamma`, or `batchmean`.
 ///
 /// Edge cases: x = +inf with t = 1 and x = −inf with t = 0 give 0 and a zero gradient (PyTorch:
@@ -223,11 +223,11 @@ public func binaryCrossEntropyWithLogits<T: LossScalar>(
 /// ```
 @inlinable
 public func sigmoidFocalLoss<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, alpha: T = 0.25, gamma: T = 2,
+    input: Tensor<T>, target: Tensor<T>, alpha: T? = 0.25, gamma: T = 2,
     reduction: Reduction = .none, wrt: Set<LossArgument> = [.input, .target]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
-    try checkOption("alpha", alpha, expected: "a number in [0, 1], or negative to disable the weighting") { !$0.isNaN && $0 <= 1 }
+    if let alpha { try checkOption("alpha", alpha, expected: "a number in [0, 1], or nil for no α weighting") { $0 >= 0 && $0 <= 1 } }
     try checkOption("gamma", gamma, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
     try checkShape("target", target.shape, equals: input.shape)
     try checkUnitInterval("target", target)
@@ -248,10 +248,10 @@ struct SigmoidFocalParameters<T: LossScalar> {
     @usableFromInline let wantTarget: Bool
 
     @inlinable
-    init(alpha: T, gamma: T, wantTarget: Bool) {
-        self.alpha = alpha
+    init(alpha: T?, gamma: T, wantTarget: Bool) {
+        self.alpha = alpha ?? 1
         self.gamma = gamma
-        self.weighted = alpha >= 0
+        self.weighted = alpha != nil
         self.power = gamma == 0 ? 0 : gamma == 1 ? 1 : gamma == 2 ? 2 : -1
         self.wantTarget = wantTarget
     }

@@ -536,13 +536,14 @@ func crossEntropyTerms<T: LossScalar>(_ row: LabelRow<T>) -> LabelRowTerms<T> {
 /// ```
 @inlinable
 public func crossEntropy<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100,
+    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int? = -100,
     labelSmoothing: T = 0, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("label-smoothing", labelSmoothing, expected: "a number in [0, 1]") { $0 >= 0 && $0 <= 1 }
     let layout = try ClassLayout(input: input.shape)
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
+    let ignoreIndex = comparableIgnoreIndex(ignoreIndex)
     let denominator: T = withOptionalPointer(weight) { labelWeightSum(target, ignoreIndex: ignoreIndex, weights: $0) }
     let eps = labelSmoothing
     let smoothing = eps / T(layout.classes)
@@ -623,13 +624,13 @@ public func crossEntropy<T: LossScalar, L: BinaryInteger>(
 /// ```
 @inlinable
 public func crossEntropy<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100, labelSmoothing: T = 0,
+    input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, ignoreIndex: Int? = -100, labelSmoothing: T = 0,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     // PyTorch: "ignore_index is not supported for floating point target" (a negative index,
     // which can never name a class, is accepted and has no effect).
-    if ignoreIndex >= 0 {
+    if let ignoreIndex, ignoreIndex >= 0 {
         throw LossError.invalidOption(
             name: "ignore-index", value: String(ignoreIndex),
             expected: "a negative value (the default -100): probability targets have no ignored class")
@@ -816,12 +817,13 @@ struct SoftmaxProbabilityKernel<T: LossScalar> {
 /// ```
 @inlinable
 public func negativeLogLikelihood<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int = -100,
+    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, ignoreIndex: Int? = -100,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     let layout = try ClassLayout(input: input.shape)
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
+    let ignoreIndex = comparableIgnoreIndex(ignoreIndex)
     let denominator: T = withOptionalPointer(weight) { labelWeightSum(target, ignoreIndex: ignoreIndex, weights: $0) }
     let plan = ReductionPlan<T>(reduction, denominator: denominator)
     let scale = plan.gradientScale
@@ -901,7 +903,8 @@ public enum FocalAlpha<T: LossScalar>: Sendable, ExpressibleByFloatLiteral, Expr
 /// - Parameters:
 ///   - input: logits `[N, C, ...]` or `[C]`.
 ///   - target: class indices, or `ignoreIndex`.
-///   - alpha: `.uniform(a)` (default 1; a number literal works) or `.perClass(tensor)`.
+///   - alpha: `.uniform(a)` (a number literal works), `.perClass(tensor)`, or `nil` (default)
+///     for no α weighting (α = 1 for every class).
 ///   - gamma: γ ≥ 0 (default 2); γ = 0 gives cross-entropy weighted by α.
 ///   - ignoreIndex: default −100.
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
@@ -921,8 +924,8 @@ public enum FocalAlpha<T: LossScalar>: Sendable, ExpressibleByFloatLiteral, Expr
 /// ```
 @inlinable
 public func focalLoss<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, alpha: FocalAlpha<T> = .uniform(1), gamma: T = 2,
-    ignoreIndex: Int = -100, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
+    input: Tensor<T>, target: Tensor<L>, alpha: FocalAlpha<T>? = nil, gamma: T = 2,
+    ignoreIndex: Int? = -100, reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("gamma", gamma, expected: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
@@ -930,10 +933,12 @@ public func focalLoss<T: LossScalar, L: BinaryInteger>(
     var alphaTensor: Tensor<T>?
     var uniformAlpha: T = 1
     switch alpha {
-    case .uniform(let a): uniformAlpha = a
-    case .perClass(let t): alphaTensor = t
+    case nil: break
+    case .uniform(let a)?: uniformAlpha = a
+    case .perClass(let t)?: alphaTensor = t
     }
     try validateLabels(layout, target: target, weight: alphaTensor, weightName: "alpha", ignoreIndex: ignoreIndex)
+    let ignoreIndex = comparableIgnoreIndex(ignoreIndex)
     let count: T = labelWeightSum(target, ignoreIndex: ignoreIndex, weights: nil)
     return evaluateSoftmaxLabelLoss(
         input: input, target: target, layout: layout, weights: alphaTensor, ignoreIndex: ignoreIndex,
@@ -990,13 +995,14 @@ public func focalLoss<T: LossScalar, L: BinaryInteger>(
 /// ```
 @inlinable
 public func poly1CrossEntropy<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, epsilon: T = 1, ignoreIndex: Int = -100,
+    input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, epsilon: T = 1, ignoreIndex: Int? = -100,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
     try checkOption("epsilon", epsilon, expected: "a finite number") { $0.isFinite }
     let layout = try ClassLayout(input: input.shape)
     try validateLabels(layout, target: target, weight: weight, ignoreIndex: ignoreIndex)
+    let ignoreIndex = comparableIgnoreIndex(ignoreIndex)
     let count: T = labelWeightSum(target, ignoreIndex: ignoreIndex, weights: nil)
     return evaluateSoftmaxLabelLoss(
         input: input, target: target, layout: layout, weights: weight, ignoreIndex: ignoreIndex,

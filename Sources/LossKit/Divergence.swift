@@ -226,7 +226,7 @@ public func jensenShannonDivergence<T: LossScalar>(
 ///
 /// - Parameters:
 ///   - mean: the posterior means μ.
-///   - logvar: the posterior log-variances log σ², the shape of `mean`.
+///   - logVariance: the posterior log-variances log σ², the shape of `mean` (input `logvar`).
 ///   - reduction: `.mean` (over N, default), `.sum` or `.none`.
 ///   - wrt: the arguments to return gradients for (default both).
 /// - Returns: the loss and the requested gradients.
@@ -244,25 +244,25 @@ public func jensenShannonDivergence<T: LossScalar>(
 /// ```swift
 /// let mu = try Tensor(shape: [1, 2], scalars: [1, 0] as [Double])
 /// let logvar = try Tensor(shape: [1, 2], scalars: [0, 0] as [Double])
-/// let r = try vaeKLDivergence(mean: mu, logvar: logvar)
+/// let r = try vaeKLDivergence(mean: mu, logVariance: logvar)
 /// r.scalar                  // 0.5
 /// r.gradients[.mean]        // [1, 0]
 /// ```
 @inlinable
 public func vaeKLDivergence<T: LossScalar>(
-    mean: Tensor<T>, logvar: Tensor<T>, reduction: Reduction = .mean,
-    wrt: Set<LossArgument> = [.mean, .logvar]
+    mean: Tensor<T>, logVariance: Tensor<T>, reduction: Reduction = .mean,
+    wrt: Set<LossArgument> = [.mean, .logVariance]
 ) throws(LossError) -> LossResult<T> {
     try reduction.validate()
-    try checkShape("logvar", logvar.shape, equals: mean.shape)
+    try checkShape("logvar", logVariance.shape, equals: mean.shape)
     guard mean.rank >= 2 else {
         throw LossError.invalidShape(argument: "mean", shape: mean.shape, reason: "expected rank ≥ 2 ([N, D]), got rank \(mean.rank)")
     }
     let batch = mean.shape[0]
     return DivergenceKernels.evaluateRows(
-        mean, logvar, outer: batch, classes: batch == 0 ? 0 : mean.count / batch, inner: 1,
+        mean, logVariance, outer: batch, classes: batch == 0 ? 0 : mean.count / batch, inner: 1,
         wrt: wrt, reduction: reduction, perElement: false, denominator: T(batch),
-        arguments: (.mean, .logvar), rowShape: [batch]
+        arguments: (.mean, .logVariance), rowShape: [batch]
     ) { mu, lv, n, scale, out in
         DivergenceKernels.vaeKLRow(mu, lv, n, scale: scale, out)
     }

@@ -81,7 +81,7 @@ import RealModule
 @inlinable
 public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
     input: Tensor<T>, weight: Tensor<T>, target: Tensor<L>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
-    ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
+    ignoreIndex: Int? = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
     chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias]
 ) throws(LossError) -> LossResult<T> {
     let (n, v, unbatched) = try checkLinearCrossEntropy(
@@ -89,6 +89,7 @@ public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
         reduction: reduction, chunkSize: chunkSize)
     try checkShape("target", target.shape, equals: unbatched ? [] : [n])
     try checkLabels("target", target, classCount: v, ignoreIndex: ignoreIndex)
+    let ignoreIndex = comparableIgnoreIndex(ignoreIndex)
     // Class index per row, −1 for an ignored target (the ignore index wins, as in PyTorch, even
     // when it is a valid class); `mean` divides by the counted targets' class weights.
     var counted: T = 0
@@ -139,14 +140,14 @@ public func linearCrossEntropy<T: LossScalar, L: BinaryInteger>(
 @inlinable
 public func linearCrossEntropy<T: LossScalar>(
     input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>? = nil, classWeight: Tensor<T>? = nil,
-    ignoreIndex: Int = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
+    ignoreIndex: Int? = -100, labelSmoothing: T = 0, reduction: Reduction = .mean,
     chunkSize: Int? = nil, wrt: Set<LossArgument> = [.input, .weight, .bias, .target]
 ) throws(LossError) -> LossResult<T> {
     let (n, v, unbatched) = try checkLinearCrossEntropy(
         input: input, weight: weight, bias: bias, classWeight: classWeight, labelSmoothing: labelSmoothing,
         reduction: reduction, chunkSize: chunkSize)
     try checkShape("target", target.shape, equals: unbatched ? [v] : [n, v])
-    if ignoreIndex >= 0 {
+    if let ignoreIndex, ignoreIndex >= 0 {
         throw LossError.invalidOption(
             name: "ignore-index", value: String(ignoreIndex),
             expected: "a negative value (the default -100): probability targets have no ignored class")

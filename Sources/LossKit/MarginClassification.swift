@@ -48,7 +48,7 @@ import RealModule
 /// ```
 @inlinable
 public func multiMarginLoss<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, p: Int = 1, margin: T = 1, weight: Tensor<T>? = nil,
+    input: Tensor<T>, target: Tensor<L>, p: T = 1, margin: T = 1, weight: Tensor<T>? = nil,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     if input.rank == 0 {

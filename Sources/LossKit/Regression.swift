@@ -72,7 +72,7 @@ public func meanSquaredError<T: LossScalar>(
 ///   ``LossError/invalidOption(name:value:expected:)`` for `batchmean`.
 ///
 /// The L1 loss is the negative log-likelihood of Laplace noise with a fixed scale, up to
-/// constants (see ``laplaceNLLLoss(input:target:scale:logScale:full:eps:reduction:wrt:)``).
+/// constants (see ``laplaceNegativeLogLikelihood(input:target:scale:logScale:full:eps:reduction:wrt:)``).
 /// A NaN difference has gradient 0 (PyTorch's sign(NaN) = 0).
 ///
 /// Matches `torch.nn.functional.l1_loss` (`losskit` ids `l1` and `mae`).
@@ -441,9 +441,9 @@ public func meanAbsolutePercentageError<T: LossScalar>(
 ///     gradient is summed over the broadcast dimensions).
 ///   - variance: the predicted variances (≥ 0), or log-variances with `logVariance`
 ///     (`losskit` input name `var`).
+///   - logVariance: read `variance` as log σ² (the `log-var` option; default false).
 ///   - full: add the constant ½·log 2π per element (default false).
 ///   - eps: the variance floor (≥ 0, default 1e-6); unused with `logVariance`.
-///   - logVariance: read `variance` as log σ² (the `log-var` option; default false).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: the arguments to return gradients for (default `[.input, .target, .variance]`).
 /// - Returns: the loss and the requested gradients.
@@ -460,15 +460,15 @@ public func meanAbsolutePercentageError<T: LossScalar>(
 /// Matches `torch.nn.functional.gaussian_nll_loss` (log-var: the formula of background/002 in PyTorch).
 ///
 /// ```swift
-/// let r = try gaussianNLLLoss(
+/// let r = try gaussianNegativeLogLikelihood(
 ///     input: Tensor([0, 1] as [Float]), target: Tensor([1, 1]), variance: Tensor([1, 4]), reduction: .none)
 /// r.value                    // [0.5, 0.6931472]
 /// r.gradients[.variance]     // [0.0, 0.125]
 /// ```
 @inlinable
-public func gaussianNLLLoss<T: LossScalar>(
+public func gaussianNegativeLogLikelihood<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>,
-    full: Bool = false, eps: T = 1e-6, logVariance: Bool = false, reduction: Reduction = .mean,
+    logVariance: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .variance]
 ) throws(LossError) -> LossResult<T> {
     let constant: T = full ? T(0.5 * Double.log(2 * Double.pi)) : 0
@@ -490,7 +490,7 @@ public func gaussianNLLLoss<T: LossScalar>(
 ///
 /// loss = mean ℓ (default) | Σ ℓ | ℓ (none, the input's shape)
 /// ```
-/// Shapes: as ``gaussianNLLLoss(input:target:variance:full:eps:logVariance:reduction:wrt:)``:
+/// Shapes: as ``gaussianNegativeLogLikelihood(input:target:variance:logVariance:full:eps:reduction:wrt:)``:
 /// `scale` has the input's shape, or it with one dimension of extent 1, or it without its last
 /// dimension.
 ///
@@ -512,7 +512,7 @@ public func gaussianNLLLoss<T: LossScalar>(
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: the arguments to return gradients for (default `[.input, .target, .scale]`).
 /// - Returns: the loss and the requested gradients.
-/// - Throws: as ``gaussianNLLLoss(input:target:variance:full:eps:logVariance:reduction:wrt:)``,
+/// - Throws: as ``gaussianNegativeLogLikelihood(input:target:variance:logVariance:full:eps:reduction:wrt:)``,
 ///   naming `scale`.
 ///
 /// With a fixed scale the loss is the L1 loss up to constants: the Laplace-noise ("NLL ↔ MAE")
@@ -523,13 +523,13 @@ public func gaussianNLLLoss<T: LossScalar>(
 /// `gaussian_nll_loss` does.
 ///
 /// ```swift
-/// let r = try laplaceNLLLoss(
+/// let r = try laplaceNegativeLogLikelihood(
 ///     input: Tensor([0, 1] as [Float]), target: Tensor([1, 1]), scale: Tensor([1, 2]), reduction: .none)
 /// r.value                    // [1.0, 0.6931472]
 /// r.gradients[.scale]        // [0.0, 0.5]
 /// ```
 @inlinable
-public func laplaceNLLLoss<T: LossScalar>(
+public func laplaceNegativeLogLikelihood<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>,
     logScale: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input, .target, .scale]
@@ -583,12 +583,12 @@ public func laplaceNLLLoss<T: LossScalar>(
 /// Matches `torch.nn.functional.poisson_nll_loss`.
 ///
 /// ```swift
-/// let r = try poissonNLLLoss(input: Tensor([0, 1] as [Float]), target: Tensor([1, 2]), reduction: .none)
+/// let r = try poissonNegativeLogLikelihood(input: Tensor([0, 1] as [Float]), target: Tensor([1, 2]), reduction: .none)
 /// r.value                    // [1.0, 0.7182817]
 /// r.gradients[.input]        // [0.0, 0.7182817]
 /// ```
 @inlinable
-public func poissonNLLLoss<T: LossScalar>(
+public func poissonNegativeLogLikelihood<T: LossScalar>(
     input: Tensor<T>, target: Tensor<T>, logInput: Bool = true, full: Bool = false, eps: T = 1e-8,
     reduction: Reduction = .mean, wrt: Set<LossArgument> = [.input, .target]
 ) throws(LossError) -> LossResult<T> {

@@ -1021,8 +1021,8 @@ func lovaszSoftmaxLosses<T: LossScalar, L: BinaryInteger>(
 /// ```
 @inlinable
 public func lovaszLoss<T: LossScalar, L: BinaryInteger>(
-    input: Tensor<T>, target: Tensor<L>, mode: SegmentationMode = .multiclass, perImage: Bool = false,
-    ignoreIndex: Int? = nil, fromLogits: Bool = true, reduction: Reduction = .mean,
+    input: Tensor<T>, target: Tensor<L>, mode: SegmentationMode = .multiclass, fromLogits: Bool = true,
+    perImage: Bool = false, ignoreIndex: Int? = nil, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try lovasz(input: input, target: .labels(target), mode: mode, perImage: perImage, ignoreIndex: ignoreIndex,
@@ -1058,8 +1058,8 @@ public func lovaszLoss<T: LossScalar, L: BinaryInteger>(
 /// ```
 @inlinable
 public func lovaszLoss<T: LossScalar>(
-    input: Tensor<T>, target: Tensor<T>, mode: SegmentationMode, perImage: Bool = false,
-    ignoreIndex: Int? = nil, fromLogits: Bool = true, reduction: Reduction = .mean,
+    input: Tensor<T>, target: Tensor<T>, mode: SegmentationMode, fromLogits: Bool = true,
+    perImage: Bool = false, ignoreIndex: Int? = nil, reduction: Reduction = .mean,
     wrt: Set<LossArgument> = [.input]
 ) throws(LossError) -> LossResult<T> {
     try lovasz(input: input, target: DenseTarget<T, Int>.mask(target), mode: mode, perImage: perImage,

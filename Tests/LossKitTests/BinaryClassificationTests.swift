@@ -132,11 +132,11 @@ final class BinaryClassificationTests: XCTestCase {
         let x: Tensor<T> = tensor([inf, -inf, 1e4, -1e4, 1e4, -1e4, inf, -inf, 200, -200])
         let t: Tensor<T> = tensor([1, 0, 1, 0, 0, 1, 0.3, 0.3, 1, 0])
         for gamma in [0, 0.25, 0.5, 1, 2, 3.7] {
-            for alpha in [0.25, -1] {
-                let r = try sigmoidFocalLoss(input: x, target: t, alpha: T(alpha), gamma: T(gamma), reduction: .none)
+            for alpha in [0.25, nil] as [Double?] {
+                let r = try sigmoidFocalLoss(input: x, target: t, alpha: alpha.map { T($0) }, gamma: T(gamma), reduction: .none)
                 let v = r.value.doubles, gx = r.gradients[.input]!.doubles
-                let at = { (t: Double) in alpha < 0 ? 1 : alpha * t + (1 - alpha) * (1 - t) }
-                let what = "\(T.self) γ=\(gamma) α=\(alpha)"
+                let at = { (t: Double) in alpha.map { $0 * t + (1 - $0) * (1 - t) } ?? 1 }
+                let what = "\(T.self) γ=\(gamma) α=\(alpha.map(String.init(describing:)) ?? "nil")"
                 // Certain and right: 0 loss and 0 gradient (torchvision: NaN at ±inf, NaN
                 // gradients for γ < 1 where its 1 − p_t rounds to 0). At ±200 the exact values
                 // are below e^-200 (0 in Float, tiny in Double).
@@ -185,7 +185,7 @@ final class BinaryClassificationTests: XCTestCase {
         let soft: Tensor<T> = tensor([0, 1, 1, 0, 0.5, 1, 0, 0.2, 1, 0, 1, 0], shape: [3, 4])
         let hard: Tensor<T> = tensor([0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0], shape: [3, 4])
         for t in [soft, hard] {
-            let f = try sigmoidFocalLoss(input: x, target: t, alpha: -1, gamma: 0, reduction: .none)
+            let f = try sigmoidFocalLoss(input: x, target: t, alpha: nil, gamma: 0, reduction: .none)
             let b = try binaryCrossEntropyWithLogits(input: x, target: t, reduction: .none)
             for (name, u, v) in [("value", f.value, b.value), ("input", f.gradients[.input]!, b.gradients[.input]!),
                                  ("target", f.gradients[.target]!, b.gradients[.target]!)] {
@@ -200,7 +200,7 @@ final class BinaryClassificationTests: XCTestCase {
         let xs: [Double] = [-1e4, -700, -100, -30, -3, -0.5, 0, 0.7, 4, 25, 90, 700, 1e4, .infinity, -.infinity, 2]
         let ts: [Double] = [0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1]
         for gamma in [0.0, 0.5, 1, 2, 2.5] {
-            for alpha in [0.25, -1] {
+            for alpha in [0.25, nil] as [Double?] {
                 let hard = try sigmoidFocalLoss(input: Tensor(xs), target: Tensor(ts), alpha: alpha, gamma: gamma)
                 var mixedX: [Double] = [], mixedT: [Double] = []
                 for (x, t) in zip(xs, ts) { mixedX += [x, 0.3]; mixedT += [t, 0.5] }  // a soft label in every group
@@ -210,9 +210,9 @@ final class BinaryClassificationTests: XCTestCase {
                                          (hard.gradients[.input]!.scalars[i], mixed.gradients[.input]!.scalars[2 * i], "input"),
                                          (hard.gradients[.target]!.scalars[i], mixed.gradients[.target]!.scalars[2 * i], "target")] {
                         if a.isNaN || b.isNaN || a.isInfinite || b.isInfinite {
-                            XCTAssertTrue(a == b || (a.isNaN && b.isNaN), "γ=\(gamma) α=\(alpha) x=\(xs[i]) \(what): \(a) vs \(b)")
+                            XCTAssertTrue(a == b || (a.isNaN && b.isNaN), "γ=\(gamma) α=\(alpha.map(String.init(describing:)) ?? "nil") x=\(xs[i]) \(what): \(a) vs \(b)")
                         } else {
-                            XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(a)), "γ=\(gamma) α=\(alpha) x=\(xs[i]) \(what)")
+                            XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(a)), "γ=\(gamma) α=\(alpha.map(String.init(describing:)) ?? "nil") x=\(xs[i]) \(what)")
                         }
                     }
                 }
@@ -372,7 +372,7 @@ final class BinaryClassificationTests: XCTestCase {
 
     func testMultiMarginTargetClassGradientBalancesTheOthers() throws {
         let x = try Tensor(shape: [2, 10], scalars: (0..<20).map { Double(($0 * 7) % 11) * 0.15 - 0.6 })
-        for p in [1, 2] {
+        for p in [1, 2] as [Double] {
             let r = try multiMarginLoss(input: x, target: Tensor([3, 9]), p: p, margin: 0.8, weight: Tensor((0..<10).map { 0.5 + Double($0) / 10 }))
             let g = r.gradients[.input]!.scalars
             for n in 0..<2 { XCTAssertEqual(g[(n * 10)..<(n * 10 + 10)].reduce(0, +), 0, accuracy: 1e-15) }
@@ -463,7 +463,7 @@ final class BinaryClassificationTests: XCTestCase {
 
     func testInvalidOptionsThrowNamingTheOption() throws {
         let x = Tensor<Double>([0.5, -0.5]), t = Tensor<Double>([1, 0])
-        assertThrows(.invalidOption(name: "alpha", value: "1.5", expected: "a number in [0, 1], or negative to disable the weighting")) {
+        assertThrows(.invalidOption(name: "alpha", value: "1.5", expected: "a number in [0, 1], or nil for no α weighting")) {
             try sigmoidFocalLoss(input: x, target: t, alpha: 1.5)
         }
         assertThrows(.invalidOption(name: "gamma", value: "-1.0", expected: "a finite number ≥ 0")) {
@@ -473,7 +473,7 @@ final class BinaryClassificationTests: XCTestCase {
             try binaryCrossEntropyWithLogits(input: x, target: t, reduction: .batchmean)
         }
         let scores = try Tensor<Double>(shape: [2, 3], repeating: 0)
-        assertThrows(.invalidOption(name: "p", value: "3", expected: "1 or 2")) {
+        assertThrows(.invalidOption(name: "p", value: "3.0", expected: "1 or 2")) {
             try multiMarginLoss(input: scores, target: Tensor([0, 1]), p: 3)
         }
         assertThrows(.invalidOption(name: "margin", value: "nan", expected: "a finite number")) {

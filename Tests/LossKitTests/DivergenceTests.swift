@@ -110,14 +110,14 @@ final class DivergenceTests: XCTestCase {
     private enum VAEZero: PrecisionTest {
         static func run<T: LossScalar>(_: T.Type) throws {
             let zero = try Tensor<T>(shape: [3, 5], repeating: 0)
-            let r = try vaeKLDivergence(mean: zero, logvar: zero)
+            let r = try vaeKLDivergence(mean: zero, logVariance: zero)
             // −½(1 + 0 − 0 − e⁰) = 0 exactly, and both gradients (μ and ½(e⁰ − 1)) are exactly 0.
             XCTAssertEqual(r.scalar, 0)
             XCTAssertEqual(r.gradients[.mean]?.scalars, Array(repeating: 0, count: 15))
-            XCTAssertEqual(r.gradients[.logvar]?.scalars, Array(repeating: 0, count: 15))
+            XCTAssertEqual(r.gradients[.logVariance]?.scalars, Array(repeating: 0, count: 15))
             // One unit of mean in one coordinate costs ½ (the doc comment's example).
             let mu = try Tensor<T>(shape: [1, 2], scalars: [1, 0])
-            XCTAssertEqual(try vaeKLDivergence(mean: mu, logvar: Tensor(shape: [1, 2], repeating: 0)).scalar, 0.5)
+            XCTAssertEqual(try vaeKLDivergence(mean: mu, logVariance: Tensor(shape: [1, 2], repeating: 0)).scalar, 0.5)
         }
     }
 
@@ -136,7 +136,7 @@ final class DivergenceTests: XCTestCase {
                 ("kl from-logits", { try klDivergence(input: x, target: t, fromLogits: true, reduction: $0) }, [(.mean, 60), (.batchmean, 4)]),
                 ("js", { try jensenShannonDivergence(input: logP, target: q, reduction: $0) }, [(.mean, 12), (.batchmean, 4)]),
                 ("js from-logits", { try jensenShannonDivergence(input: x, target: q, fromLogits: true, reduction: $0) }, [(.mean, 12), (.batchmean, 4)]),
-                ("vae", { try vaeKLDivergence(mean: x, logvar: t, reduction: $0) }, [(.mean, 4)]),
+                ("vae", { try vaeKLDivergence(mean: x, logVariance: t, reduction: $0) }, [(.mean, 4)]),
             ]
             for (name, call, scaled) in losses {
                 let sum = try call(.sum), none = try call(.none)
@@ -160,7 +160,7 @@ final class DivergenceTests: XCTestCase {
         XCTAssertEqual(try klDivergence(input: x, target: p, reduction: .none).value.shape, [2, 3, 4, 5])
         XCTAssertEqual(try klDivergence(input: x, target: x, fromLogits: true, reduction: .none).value.shape, [2, 3, 4, 5])
         XCTAssertEqual(try jensenShannonDivergence(input: x, target: p, reduction: .none).value.shape, [2, 4, 5])
-        XCTAssertEqual(try vaeKLDivergence(mean: x, logvar: x, reduction: .none).value.shape, [2])
+        XCTAssertEqual(try vaeKLDivergence(mean: x, logVariance: x, reduction: .none).value.shape, [2])
         // A rank-0 input is allowed by kl_div; batchmean then divides by 1.
         let r = try klDivergence(input: Tensor(Float(-1)), target: Tensor(Float(0.5)))
         XCTAssertEqual(r.scalar!, 0.5 * (Float.log(0.5) + 1), accuracy: 1e-7)
@@ -175,7 +175,7 @@ final class DivergenceTests: XCTestCase {
             XCTAssertEqual(Set(try jensenShannonDivergence(input: x, target: q, fromLogits: fromLogits, wrt: [.input]).gradients.keys), [.input])
             XCTAssertTrue(try jensenShannonDivergence(input: x, target: q, fromLogits: fromLogits, wrt: []).gradients.isEmpty)
         }
-        XCTAssertEqual(Set(try vaeKLDivergence(mean: x, logvar: q, wrt: [.logvar]).gradients.keys), [.logvar])
+        XCTAssertEqual(Set(try vaeKLDivergence(mean: x, logVariance: q, wrt: [.logVariance]).gradients.keys), [.logVariance])
         // The value does not depend on which gradients were asked for.
         XCTAssertEqual(
             try klDivergence(input: x, target: q, fromLogits: true, wrt: []).scalar,
@@ -191,7 +191,7 @@ final class DivergenceTests: XCTestCase {
             func all() throws -> [LossResult<Float>] {
                 [try klDivergence(input: logP, target: q), try klDivergence(input: x, target: t, fromLogits: true),
                  try jensenShannonDivergence(input: logP, target: q), try jensenShannonDivergence(input: x, target: t, fromLogits: true),
-                 try vaeKLDivergence(mean: x, logvar: t)]
+                 try vaeKLDivergence(mean: x, logVariance: t)]
             }
             let parallel = try all()
             let saved = Parallelism.maximumThreads
@@ -331,15 +331,15 @@ final class DivergenceTests: XCTestCase {
     private enum VAEExtremes: PrecisionTest {
         static func run<T: LossScalar>(_: T.Type) throws {
             let mu = try Tensor<T>(shape: [1, 2], scalars: [1, 0])
-            let tiny = try vaeKLDivergence(mean: mu, logvar: Tensor(shape: [1, 2], scalars: [-1e4, 0]), reduction: .sum)
+            let tiny = try vaeKLDivergence(mean: mu, logVariance: Tensor(shape: [1, 2], scalars: [-1e4, 0]), reduction: .sum)
             // ½(μ² + e^−1e4 − 1 + 1e4) = ½(1 + 0 − 1 + 1e4) = 5000 (e^−1e4 underflows to 0 exactly).
             XCTAssertEqual(tiny.scalar, 5000)
-            XCTAssertEqual(tiny.gradients[.logvar]?.scalars, [-0.5, 0])
-            let huge = try vaeKLDivergence(mean: mu, logvar: Tensor(shape: [1, 2], scalars: [1e4, 0]), reduction: .sum)
+            XCTAssertEqual(tiny.gradients[.logVariance]?.scalars, [-0.5, 0])
+            let huge = try vaeKLDivergence(mean: mu, logVariance: Tensor(shape: [1, 2], scalars: [1e4, 0]), reduction: .sum)
             XCTAssertEqual(huge.scalar, .infinity)
-            XCTAssertEqual(huge.gradients[.logvar]?.scalars[0], .infinity)
+            XCTAssertEqual(huge.gradients[.logVariance]?.scalars[0], .infinity)
             XCTAssertEqual(huge.gradients[.mean]?.scalars, [1, 0])
-            let bigMean = try vaeKLDivergence(mean: Tensor(shape: [1, 1], scalars: [1e4]), logvar: Tensor(shape: [1, 1], scalars: [0]))
+            let bigMean = try vaeKLDivergence(mean: Tensor(shape: [1, 1], scalars: [1e4]), logVariance: Tensor(shape: [1, 1], scalars: [0]))
             XCTAssertEqual(bigMean.scalar, 5e7)
         }
     }
@@ -374,12 +374,12 @@ final class DivergenceTests: XCTestCase {
         XCTAssertTrue(try klDivergence(input: empty, target: empty).scalar!.isNaN)
         XCTAssertTrue(try klDivergence(input: empty, target: empty, fromLogits: true).scalar!.isNaN)
         XCTAssertTrue(try jensenShannonDivergence(input: empty, target: empty).scalar!.isNaN)
-        XCTAssertTrue(try vaeKLDivergence(mean: empty, logvar: empty).scalar!.isNaN)
+        XCTAssertTrue(try vaeKLDivergence(mean: empty, logVariance: empty).scalar!.isNaN)
         let sum = try klDivergence(input: empty, target: empty, fromLogits: true, reduction: .sum)
         XCTAssertEqual(sum.scalar, 0)
         XCTAssertEqual(sum.gradients[.input]?.shape, [0, 4])
         XCTAssertEqual(try jensenShannonDivergence(input: empty, target: empty, reduction: .none).value.shape, [0])
-        XCTAssertEqual(try vaeKLDivergence(mean: empty, logvar: empty, reduction: .none).value.shape, [0])
+        XCTAssertEqual(try vaeKLDivergence(mean: empty, logVariance: empty, reduction: .none).value.shape, [0])
         // No classes at all is fine for the pointwise losses (a sum of nothing).
         let noClasses = try Tensor<Double>(shape: [2, 0], scalars: [])
         XCTAssertEqual(try jensenShannonDivergence(input: noClasses, target: noClasses, reduction: .sum).scalar, 0)
@@ -400,7 +400,7 @@ final class DivergenceTests: XCTestCase {
         XCTAssertThrowsError(try klDivergence(input: a, target: b)) { XCTAssertEqual($0 as? LossError, expected) }
         XCTAssertThrowsError(try klDivergence(input: a, target: b, fromLogits: true)) { XCTAssertEqual($0 as? LossError, expected) }
         XCTAssertThrowsError(try jensenShannonDivergence(input: a, target: b)) { XCTAssertEqual($0 as? LossError, expected) }
-        XCTAssertThrowsError(try vaeKLDivergence(mean: a, logvar: b)) {
+        XCTAssertThrowsError(try vaeKLDivergence(mean: a, logVariance: b)) {
             XCTAssertEqual($0 as? LossError, .shapeMismatch(argument: "logvar", expected: [2, 3], actual: [3, 2]))
         }
     }
@@ -421,7 +421,7 @@ final class DivergenceTests: XCTestCase {
         let v = Tensor<Float>([-1, -2, -3])
         XCTAssertThrowsError(try klDivergence(input: v, target: v, fromLogits: true)) { assertInvalidShape($0, "input", [3]) }
         XCTAssertThrowsError(try jensenShannonDivergence(input: v, target: v)) { assertInvalidShape($0, "input", [3]) }
-        XCTAssertThrowsError(try vaeKLDivergence(mean: v, logvar: v)) { assertInvalidShape($0, "mean", [3]) }
+        XCTAssertThrowsError(try vaeKLDivergence(mean: v, logVariance: v)) { assertInvalidShape($0, "mean", [3]) }
         // Plain kl-div is pointwise and accepts rank 1 (batchmean divides by size(0), like PyTorch).
         XCTAssertNoThrow(try klDivergence(input: v, target: Tensor<Float>([0.2, 0.3, 0.5])))
     }
@@ -434,7 +434,7 @@ final class DivergenceTests: XCTestCase {
 
     func testBatchmeanIsRejectedByVAEKL() {
         let z = try! Tensor<Float>(shape: [2, 2], repeating: 0)
-        XCTAssertThrowsError(try vaeKLDivergence(mean: z, logvar: z, reduction: .batchmean)) {
+        XCTAssertThrowsError(try vaeKLDivergence(mean: z, logVariance: z, reduction: .batchmean)) {
             XCTAssertEqual($0 as? LossError, .invalidOption(name: "reduction", value: "batchmean", expected: "one of none, mean, sum"))
         }
     }

@@ -69,7 +69,7 @@ final class RegressionTests: XCTestCase {
                 gradients: ["none"])
             XCTAssertTrue(out.gradients.isEmpty, entry.id)
         }
-        let r = try gaussianNLLLoss(
+        let r = try gaussianNegativeLogLikelihood(
             input: Tensor<Double>([1, 2]), target: Tensor([0, 0]), variance: Tensor([1, 1]), wrt: [.variance])
         XCTAssertEqual(Set(r.gradients.keys), [.variance])
     }
@@ -109,10 +109,10 @@ final class RegressionTests: XCTestCase {
         let expanded = try Tensor(shape: [2, 3], scalars: [0.2, 0.2, 0.2, -0.6, -0.6, -0.6] as [Double])
         for reduction in [Reduction.none, .mean, .sum] {
             let pairs = [
-                (try gaussianNLLLoss(input: x, target: y, variance: v, reduction: reduction),
-                 try gaussianNLLLoss(input: x, target: expanded, variance: v, reduction: reduction)),
-                (try laplaceNLLLoss(input: x, target: y, scale: v, reduction: reduction),
-                 try laplaceNLLLoss(input: x, target: expanded, scale: v, reduction: reduction)),
+                (try gaussianNegativeLogLikelihood(input: x, target: y, variance: v, reduction: reduction),
+                 try gaussianNegativeLogLikelihood(input: x, target: expanded, variance: v, reduction: reduction)),
+                (try laplaceNegativeLogLikelihood(input: x, target: y, scale: v, reduction: reduction),
+                 try laplaceNegativeLogLikelihood(input: x, target: expanded, scale: v, reduction: reduction)),
             ]
             for (b, e) in pairs {
                 XCTAssertEqual(b.value.scalars, e.value.scalars)
@@ -133,8 +133,8 @@ final class RegressionTests: XCTestCase {
         }
         // poisson-nll with log-rates of −1e4 (rate e^−1e4 = 0) and rates of 1e4.
         let x = Tensor<Float>([-1e4, -1e4, 50]), y = Tensor<Float>([0, 3, 2])
-        try assertFinite(poissonNLLLoss(input: x, target: y, full: true, reduction: .none))
-        try assertFinite(poissonNLLLoss(input: Tensor<Float>([1e4, 0, 1e-30]), target: y, logInput: false, full: true))
+        try assertFinite(poissonNegativeLogLikelihood(input: x, target: y, full: true, reduction: .none))
+        try assertFinite(poissonNegativeLogLikelihood(input: Tensor<Float>([1e4, 0, 1e-30]), target: y, logInput: false, full: true))
     }
 
     // MARK: mse, l1, euclidean
@@ -323,7 +323,7 @@ final class RegressionTests: XCTestCase {
         // (PyTorch clamps under no_grad): with e = 1, ∂/∂var = ½(1/0.5 − 1/0.25) = −1 and
         // ∂/∂input = e/v̂ = 2, all exact in binary.
         for full in [false, true] {
-            let r = try gaussianNLLLoss(
+            let r = try gaussianNegativeLogLikelihood(
                 input: Tensor<Double>([1]), target: Tensor([0]), variance: Tensor([0.25]),
                 full: full, eps: 0.5, reduction: .sum)
             XCTAssertEqual(r.gradients[.variance]?.scalars, [-1])
@@ -333,12 +333,12 @@ final class RegressionTests: XCTestCase {
             XCTAssertEqual(r.scalar!, 0.5 * (Double.log(0.5) + 2) + constant, accuracy: 1e-15)
         }
         // var = 0 (allowed): finite value and gradient at v̂ = eps.
-        try assertFinite(gaussianNLLLoss(input: Tensor<Float>([1e4]), target: Tensor([-1e4]), variance: Tensor([0])))
+        try assertFinite(gaussianNegativeLogLikelihood(input: Tensor<Float>([1e4]), target: Tensor([-1e4]), variance: Tensor([0])))
     }
 
     func testGaussianNLLWithUnitVarianceIsHalfMSE() throws {
         let x = Tensor<Double>([0.5, -2, 3, 1e4]), y = Tensor<Double>([1, 1, 3, 0])
-        let g = try gaussianNLLLoss(input: x, target: y, variance: Tensor([1, 1, 1, 1]))
+        let g = try gaussianNegativeLogLikelihood(input: x, target: y, variance: Tensor([1, 1, 1, 1]))
         let m = try meanSquaredError(input: x, target: y)
         XCTAssertEqual(g.scalar!, m.scalar! / 2, accuracy: 1e-16 * m.scalar!)  // log 1 = 0
         for (a, b) in zip(g.gradients[.input]!.scalars, m.gradients[.input]!.scalars) { XCTAssertEqual(a, b / 2) }
@@ -346,8 +346,8 @@ final class RegressionTests: XCTestCase {
 
     func testGaussianNLLFullAddsHalfLogTwoPiPerElement() throws {
         let x = Tensor<Float>([0.5, -2, 3]), y = Tensor<Float>([1, 1, 3]), v = Tensor<Float>([0.5, 2, 1])
-        let plain = try gaussianNLLLoss(input: x, target: y, variance: v, reduction: .none)
-        let full = try gaussianNLLLoss(input: x, target: y, variance: v, full: true, reduction: .none)
+        let plain = try gaussianNegativeLogLikelihood(input: x, target: y, variance: v, reduction: .none)
+        let full = try gaussianNegativeLogLikelihood(input: x, target: y, variance: v, full: true, reduction: .none)
         for (a, b) in zip(full.value.scalars, plain.value.scalars) {
             XCTAssertEqual(a - b, Float(0.5 * Double.log(2 * .pi)), accuracy: 4 * Float(1).ulp)
         }
@@ -369,15 +369,15 @@ final class RegressionTests: XCTestCase {
             for n in 0..<2 { for j in 0..<3 { for k in 0..<2 { index.append(expand(n, j, k)) } } }
             let expanded = try Tensor(shape: [2, 3, 2], scalars: index.map { variance.scalars[$0] })
             for logVariance in [false, true] {
-                let b = try gaussianNLLLoss(input: input, target: target, variance: variance, logVariance: logVariance, reduction: .none)
-                let e = try gaussianNLLLoss(input: input, target: target, variance: expanded, logVariance: logVariance, reduction: .none)
+                let b = try gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance, reduction: .none)
+                let e = try gaussianNegativeLogLikelihood(input: input, target: target, variance: expanded, logVariance: logVariance, reduction: .none)
                 XCTAssertEqual(b.value, e.value, "\(shape)")
                 XCTAssertEqual(b.gradients[.input], e.gradients[.input])
                 XCTAssertEqual(b.gradients[.variance]?.shape, shape)
                 var summed = [Double](repeating: 0, count: count)
                 for (i, g) in e.gradients[.variance]!.scalars.enumerated() { summed[index[i]] += g }
                 for (a, s) in zip(b.gradients[.variance]!.scalars, summed) { XCTAssertEqual(a, s, accuracy: 1e-14 * max(1, abs(s))) }
-                let mean = try gaussianNLLLoss(input: input, target: target, variance: variance, logVariance: logVariance)
+                let mean = try gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance)
                 XCTAssertEqual(mean.scalar!, e.value.scalars.reduce(0, +) / 12, accuracy: 1e-14)
             }
         }
@@ -403,8 +403,8 @@ final class RegressionTests: XCTestCase {
             for (id, logForm) in [("gaussian", false), ("gaussian", true), ("laplace", false), ("laplace", true)] {
                 func run(_ v: Tensor<Double>, _ reduction: Reduction) throws -> LossResult<Double> {
                     id == "gaussian"
-                        ? try gaussianNLLLoss(input: input, target: target, variance: v, logVariance: logForm, reduction: reduction)
-                        : try laplaceNLLLoss(input: input, target: target, scale: v, logScale: logForm, reduction: reduction)
+                        ? try gaussianNegativeLogLikelihood(input: input, target: target, variance: v, logVariance: logForm, reduction: reduction)
+                        : try laplaceNegativeLogLikelihood(input: input, target: target, scale: v, logScale: logForm, reduction: reduction)
                 }
                 let argument: LossArgument = id == "gaussian" ? .variance : .scale
                 let b = try run(third, .none), e = try run(expanded, .none)
@@ -425,8 +425,8 @@ final class RegressionTests: XCTestCase {
     func testGaussianNLLLogVarianceEqualsVarianceFormWhereNothingIsClamped() throws {
         let x = Tensor<Double>([0.5, -2, 3, 0]), y = Tensor<Double>([1, 1, 3, 4])
         let s = [-3, 0.5, 2, -0.25] as [Double]
-        let a = try gaussianNLLLoss(input: x, target: y, variance: Tensor(s), full: true, logVariance: true, reduction: .none)
-        let b = try gaussianNLLLoss(input: x, target: y, variance: Tensor(s.map { Double.exp($0) }), full: true, reduction: .none)
+        let a = try gaussianNegativeLogLikelihood(input: x, target: y, variance: Tensor(s), logVariance: true, full: true, reduction: .none)
+        let b = try gaussianNegativeLogLikelihood(input: x, target: y, variance: Tensor(s.map { Double.exp($0) }), full: true, reduction: .none)
         for i in s.indices {
             XCTAssertEqual(a.value.scalars[i], b.value.scalars[i], accuracy: 1e-14)
             XCTAssertEqual(a.gradients[.input]!.scalars[i], b.gradients[.input]!.scalars[i], accuracy: 1e-13)
@@ -437,7 +437,7 @@ final class RegressionTests: XCTestCase {
 
     func testGaussianNLLLogVarianceIsFiniteAtExtremes() throws {
         // s = −1e4: e^(−s) overflows; an exact fit still contributes ½s (0·inf would be NaN).
-        let r = try gaussianNLLLoss(
+        let r = try gaussianNegativeLogLikelihood(
             input: Tensor<Float>([2, 1, 5]), target: Tensor([2, 1, -5]), variance: Tensor([-1e4, 1e4, 1e4]),
             logVariance: true, reduction: .none)
         assertFinite(r)
@@ -449,10 +449,10 @@ final class RegressionTests: XCTestCase {
 
     func testGaussianNLLRejectsNegativeVarianceButNotNegativeLogVariance() throws {
         let x = Tensor<Double>([1, 2, 3])
-        XCTAssertThrowsError(try gaussianNLLLoss(input: x, target: x, variance: Tensor([1, -0.5, 2]))) { e in
+        XCTAssertThrowsError(try gaussianNegativeLogLikelihood(input: x, target: x, variance: Tensor([1, -0.5, 2]))) { e in
             XCTAssertEqual(e as? LossError, .valueOutOfRange(argument: "var", value: -0.5, index: 1, expected: ">= 0"))
         }
-        XCTAssertNoThrow(try gaussianNLLLoss(input: x, target: x, variance: Tensor([1, -0.5, 2]), logVariance: true))
+        XCTAssertNoThrow(try gaussianNegativeLogLikelihood(input: x, target: x, variance: Tensor([1, -0.5, 2]), logVariance: true))
     }
 
     func testGaussianNLLRejectsVarianceShapesThatDoNotBroadcast() {
@@ -460,7 +460,7 @@ final class RegressionTests: XCTestCase {
         // [3] (not input without its last dim), [2, 2], [1, 1] (two broadcast dims), [2, 3, 1] (rank)
         for shape in [[3], [2, 2], [1, 1], [2, 3, 1]] {
             let v = try! Tensor(shape: shape, repeating: Float(1))
-            XCTAssertThrowsError(try gaussianNLLLoss(input: x, target: x, variance: v), "\(shape)") { e in
+            XCTAssertThrowsError(try gaussianNegativeLogLikelihood(input: x, target: x, variance: v), "\(shape)") { e in
                 guard case .invalidShape(argument: "var", shape: shape, reason: _)? = e as? LossError else {
                     return XCTFail("\(e)")
                 }
@@ -470,10 +470,10 @@ final class RegressionTests: XCTestCase {
 
     func testGaussianAndLaplaceNLLRejectNegativeEps() {
         let x = Tensor<Float>([1])
-        XCTAssertThrowsError(try gaussianNLLLoss(input: x, target: x, variance: x, eps: -1)) { e in
+        XCTAssertThrowsError(try gaussianNegativeLogLikelihood(input: x, target: x, variance: x, eps: -1)) { e in
             XCTAssertEqual(e as? LossError, .invalidOption(name: "eps", value: "-1.0", expected: ">= 0 and finite"))
         }
-        XCTAssertThrowsError(try laplaceNLLLoss(input: x, target: x, scale: x, eps: .infinity)) { e in
+        XCTAssertThrowsError(try laplaceNegativeLogLikelihood(input: x, target: x, scale: x, eps: .infinity)) { e in
             XCTAssertEqual(e as? LossError, .invalidOption(name: "eps", value: "inf", expected: ">= 0 and finite"))
         }
     }
@@ -487,15 +487,15 @@ final class RegressionTests: XCTestCase {
         let saved = Parallelism.maximumThreads
         defer { Parallelism.maximumThreads = saved }
         Parallelism.maximumThreads = 1
-        let one = try gaussianNLLLoss(input: x, target: y, variance: vFull)
+        let one = try gaussianNegativeLogLikelihood(input: x, target: y, variance: vFull)
         Parallelism.maximumThreads = 0
-        let many = try gaussianNLLLoss(input: x, target: y, variance: vFull)
+        let many = try gaussianNegativeLogLikelihood(input: x, target: y, variance: vFull)
         XCTAssertEqual(one.scalar, many.scalar)  // blocked sums: bitwise equal whatever the thread count
         XCTAssertEqual(one.gradients[.variance], many.gradients[.variance])
         // the broadcast path sums in the same blocks and lanes as the fused one
-        let broadcast = try gaussianNLLLoss(input: x, target: y, variance: v)
+        let broadcast = try gaussianNegativeLogLikelihood(input: x, target: y, variance: v)
         XCTAssertEqual(broadcast.scalar, one.scalar)
-        XCTAssertEqual(try gaussianNLLLoss(input: x, target: y, variance: v, wrt: []).scalar, one.scalar)
+        XCTAssertEqual(try gaussianNegativeLogLikelihood(input: x, target: y, variance: v, wrt: []).scalar, one.scalar)
     }
 
     // MARK: laplace-nll
@@ -503,7 +503,7 @@ final class RegressionTests: XCTestCase {
     func testLaplaceNLLWithUnitScaleIsTheL1Loss() throws {
         // log 1 = 0 and |e|/1 = |e|: the "NLL ↔ MAE" link, value and input/target gradients exactly.
         let x = Tensor<Float>([0.5, -2, 3, 1e4]), y = Tensor<Float>([1, 1, 3, 0])
-        let lap = try laplaceNLLLoss(input: x, target: y, scale: Tensor([1, 1, 1, 1]), reduction: .none)
+        let lap = try laplaceNegativeLogLikelihood(input: x, target: y, scale: Tensor([1, 1, 1, 1]), reduction: .none)
         let l1 = try meanAbsoluteError(input: x, target: y, reduction: .none)
         XCTAssertEqual(lap.value, l1.value)
         XCTAssertEqual(lap.gradients[.input], l1.gradients[.input])
@@ -513,15 +513,15 @@ final class RegressionTests: XCTestCase {
     func testLaplaceNLLLogScaleEqualsScaleFormAndIsFiniteAtExtremes() throws {
         let x = Tensor<Double>([0.5, -2, 3]), y = Tensor<Double>([1, 1, 3])
         let s = [-1.5, 0.5, 2] as [Double]
-        let a = try laplaceNLLLoss(input: x, target: y, scale: Tensor(s), logScale: true, full: true, reduction: .none)
-        let b = try laplaceNLLLoss(input: x, target: y, scale: Tensor(s.map { Double.exp($0) }), full: true, reduction: .none)
+        let a = try laplaceNegativeLogLikelihood(input: x, target: y, scale: Tensor(s), logScale: true, full: true, reduction: .none)
+        let b = try laplaceNegativeLogLikelihood(input: x, target: y, scale: Tensor(s.map { Double.exp($0) }), full: true, reduction: .none)
         for i in s.indices {
             XCTAssertEqual(a.value.scalars[i], b.value.scalars[i], accuracy: 1e-14)
             XCTAssertEqual(a.gradients[.input]!.scalars[i], b.gradients[.input]!.scalars[i], accuracy: 1e-13)
             XCTAssertEqual(a.gradients[.scale]!.scalars[i], b.gradients[.scale]!.scalars[i] * Double.exp(s[i]), accuracy: 1e-13)
         }
         XCTAssertEqual(b.value.scalars[2], 2 + Double.log(2), accuracy: 1e-15)  // exact fit: log b + log 2 with b = e²
-        let extreme = try laplaceNLLLoss(
+        let extreme = try laplaceNegativeLogLikelihood(
             input: Tensor<Float>([3, 1]), target: Tensor([3, -1]), scale: Tensor([-1e4, 1e4]), logScale: true, reduction: .none)
         assertFinite(extreme)
         XCTAssertEqual(extreme.value.scalars[0], -1e4)
@@ -530,15 +530,15 @@ final class RegressionTests: XCTestCase {
 
     func testLaplaceNLLClampIsStraightThroughAndNegativeScaleIsAnError() throws {
         // b = 0.25 < eps = 0.5, e = 1: ∂/∂b = 1/b̂ − |e|/b̂² = 2 − 4 = −2, ∂/∂input = 1/b̂ = 2 (exact).
-        let r = try laplaceNLLLoss(
+        let r = try laplaceNegativeLogLikelihood(
             input: Tensor<Double>([1]), target: Tensor([0]), scale: Tensor([0.25]), eps: 0.5, reduction: .sum)
         XCTAssertEqual(r.gradients[.scale]?.scalars, [-2])
         XCTAssertEqual(r.gradients[.input]?.scalars, [2])
         XCTAssertEqual(r.scalar!, Double.log(0.5) + 2, accuracy: 1e-15)
-        XCTAssertThrowsError(try laplaceNLLLoss(input: Tensor<Float>([1, 2]), target: Tensor([1, 2]), scale: Tensor([1, -2]))) { e in
+        XCTAssertThrowsError(try laplaceNegativeLogLikelihood(input: Tensor<Float>([1, 2]), target: Tensor([1, 2]), scale: Tensor([1, -2]))) { e in
             XCTAssertEqual(e as? LossError, .valueOutOfRange(argument: "scale", value: -2, index: 1, expected: ">= 0"))
         }
-        XCTAssertThrowsError(try laplaceNLLLoss(input: Tensor<Float>([1, 2]), target: Tensor([1, 2]), scale: Tensor([1, 1, 1]))) { e in
+        XCTAssertThrowsError(try laplaceNegativeLogLikelihood(input: Tensor<Float>([1, 2]), target: Tensor([1, 2]), scale: Tensor([1, 1, 1]))) { e in
             guard case .invalidShape(argument: "scale", shape: [3], reason: _)? = e as? LossError else { return XCTFail("\(e)") }
         }
     }
@@ -547,10 +547,10 @@ final class RegressionTests: XCTestCase {
 
     func testPoissonNLLZeroCountAtZeroRateIsZeroNotNaN() throws {
         // 0·log λ = 0 for a zero count even at λ = 0 (PyTorch: 0·(−inf) = NaN).
-        let logInput = try poissonNLLLoss(input: Tensor([-Float.infinity]), target: Tensor([0]), reduction: .sum)
+        let logInput = try poissonNegativeLogLikelihood(input: Tensor([-Float.infinity]), target: Tensor([0]), reduction: .sum)
         XCTAssertEqual(logInput.scalar, 0)
         XCTAssertEqual(logInput.gradients[.input]?.scalars, [0])
-        let rate = try poissonNLLLoss(input: Tensor<Double>([0]), target: Tensor([0]), logInput: false, eps: 0, reduction: .sum)
+        let rate = try poissonNegativeLogLikelihood(input: Tensor<Double>([0]), target: Tensor([0]), logInput: false, eps: 0, reduction: .sum)
         XCTAssertEqual(rate.scalar, 0)
         XCTAssertEqual(rate.gradients[.input]?.scalars, [1])  // 1 − 0/λ with 0/0 read as 0
     }
@@ -561,28 +561,28 @@ final class RegressionTests: XCTestCase {
         let x = Tensor<Double>([0.5, -1, 2, 0.3]), y = Tensor<Double>([0, 1, -2, 0.5])
         for logInput in [true, false] {
             let xi = logInput ? x : Tensor([0.5, 1, 2, 0.3])
-            let full = try poissonNLLLoss(input: xi, target: y, logInput: logInput, full: true, reduction: .none)
-            let plain = try poissonNLLLoss(input: xi, target: y, logInput: logInput, reduction: .none)
+            let full = try poissonNegativeLogLikelihood(input: xi, target: y, logInput: logInput, full: true, reduction: .none)
+            let plain = try poissonNegativeLogLikelihood(input: xi, target: y, logInput: logInput, reduction: .none)
             XCTAssertEqual(full.value, plain.value)
             XCTAssertEqual(full.gradients[.target], plain.gradients[.target])
             assertFinite(full)
         }
         // Where target > 1 it adds t·log t − t + ½log(2πt): for t = e, that is ½log(2πe).
         let e = Double.exp(1)
-        let a = try poissonNLLLoss(input: Tensor([0.0]), target: Tensor([e]), full: true, reduction: .sum)
-        let b = try poissonNLLLoss(input: Tensor([0.0]), target: Tensor([e]), reduction: .sum)
+        let a = try poissonNegativeLogLikelihood(input: Tensor([0.0]), target: Tensor([e]), full: true, reduction: .sum)
+        let b = try poissonNegativeLogLikelihood(input: Tensor([0.0]), target: Tensor([e]), reduction: .sum)
         XCTAssertEqual(a.scalar! - b.scalar!, 0.5 * Double.log(2 * .pi * e), accuracy: 1e-14)
         XCTAssertEqual(a.gradients[.target]!.scalars[0] - b.gradients[.target]!.scalars[0], 1 + 1 / (2 * e), accuracy: 1e-14)
     }
 
     func testPoissonNLLRejectsNegativeRatesAndNegativeEps() {
-        XCTAssertThrowsError(try poissonNLLLoss(input: Tensor<Float>([1, -0.5]), target: Tensor([1, 1]), logInput: false)) { e in
+        XCTAssertThrowsError(try poissonNegativeLogLikelihood(input: Tensor<Float>([1, -0.5]), target: Tensor([1, 1]), logInput: false)) { e in
             XCTAssertEqual(e as? LossError, .valueOutOfRange(
                 argument: "input", value: -0.5, index: 1, expected: ">= -eps (a Poisson rate with log-input=false)"))
         }
         // a negative log-rate is fine
-        XCTAssertNoThrow(try poissonNLLLoss(input: Tensor<Float>([1, -0.5]), target: Tensor([1, 1])))
-        XCTAssertThrowsError(try poissonNLLLoss(input: Tensor<Float>([1]), target: Tensor([1]), eps: -1e-8)) { e in
+        XCTAssertNoThrow(try poissonNegativeLogLikelihood(input: Tensor<Float>([1, -0.5]), target: Tensor([1, 1])))
+        XCTAssertThrowsError(try poissonNegativeLogLikelihood(input: Tensor<Float>([1]), target: Tensor([1]), eps: -1e-8)) { e in
             guard case .invalidOption(name: "eps", value: _, expected: ">= 0 and finite")? = e as? LossError else { return XCTFail("\(e)") }
         }
     }
@@ -639,15 +639,15 @@ final class RegressionTests: XCTestCase {
         let mp = try meanAbsolutePercentageError(input: Tensor<Float>([90, 110]), target: Tensor([100, 100]))
         XCTAssertEqual(mp.scalar, 10)
         XCTAssertEqual(mp.gradients[.input]?.scalars, [-0.5, 0.5])
-        let ga = try gaussianNLLLoss(input: Tensor<Float>([0, 1]), target: Tensor([1, 1]), variance: Tensor([1, 4]), reduction: .none)
+        let ga = try gaussianNegativeLogLikelihood(input: Tensor<Float>([0, 1]), target: Tensor([1, 1]), variance: Tensor([1, 4]), reduction: .none)
         XCTAssertEqual(ga.value.scalars[0], 0.5)
         XCTAssertEqual(ga.value.scalars[1], 0.6931472, accuracy: 1e-7)
         XCTAssertEqual(ga.gradients[.variance]?.scalars, [0, 0.125])
-        let la = try laplaceNLLLoss(input: Tensor<Float>([0, 1]), target: Tensor([1, 1]), scale: Tensor([1, 2]), reduction: .none)
+        let la = try laplaceNegativeLogLikelihood(input: Tensor<Float>([0, 1]), target: Tensor([1, 1]), scale: Tensor([1, 2]), reduction: .none)
         XCTAssertEqual(la.value.scalars[0], 1)
         XCTAssertEqual(la.value.scalars[1], 0.6931472, accuracy: 1e-7)
         XCTAssertEqual(la.gradients[.scale]?.scalars, [0, 0.5])
-        let po = try poissonNLLLoss(input: Tensor<Float>([0, 1]), target: Tensor([1, 2]), reduction: .none)
+        let po = try poissonNegativeLogLikelihood(input: Tensor<Float>([0, 1]), target: Tensor([1, 2]), reduction: .none)
         XCTAssertEqual(po.value.scalars[0], 1)
         XCTAssertEqual(po.value.scalars[1], 0.7182817, accuracy: 1e-6)
         XCTAssertEqual(po.gradients[.input]!.scalars[0], 0)

@@ -254,9 +254,9 @@ final class ReinforcementTests: XCTestCase {
     func testSharedMaskEqualsTheSameMaskRepeatedPerSample() throws {
         let a = try Tensor(shape: [2, 1, 2, 3], scalars: [0.2, 0.3, 0.5, 0.6, 0.3, 0.1, 0.1, 0.1, 0.8, 0.25, 0.5, 0.25] as [Double])
         for log in [false, true] {
-            let shared = try attentionTargetLoss(input: a, target: Tensor([1, 0, 1] as [Double]), log: log, reduction: .none)
+            let shared = try attentionTargetLoss(input: a, target: Tensor([1, 0, 1] as [Double]), logLoss: log, reduction: .none)
             let perSample = try attentionTargetLoss(
-                input: a, target: Tensor(shape: [2, 3], scalars: [1, 0, 1, 1, 0, 1]), log: log, reduction: .none)
+                input: a, target: Tensor(shape: [2, 3], scalars: [1, 0, 1, 1, 0, 1]), logLoss: log, reduction: .none)
             XCTAssertEqual(shared.value, perSample.value)
             XCTAssertEqual(shared.gradients[.input], perSample.gradients[.input])
             XCTAssertEqual(shared.value.shape, [2, 1, 2])
@@ -269,7 +269,7 @@ final class ReinforcementTests: XCTestCase {
 
     func testLogAttentionTargetIsMinusLogOfTheMassAndInfiniteWhereTheMassIsZero() throws {
         let a = try Tensor(shape: [1, 1, 2, 4], scalars: [0.5, 0.25, 0.25, 0, 1, 0, 0, 0] as [Float])
-        let r = try attentionTargetLoss(input: a, target: Tensor([0, 0, 1, 1] as [Float]), log: true, reduction: .none)
+        let r = try attentionTargetLoss(input: a, target: Tensor([0, 0, 1, 1] as [Float]), logLoss: true, reduction: .none)
         XCTAssertEqual(r.value.scalars[0], -Float.log(0.25), accuracy: 1e-7)
         XCTAssertEqual(r.value.scalars[1], .infinity)
         XCTAssertEqual(Array(r.gradients[.input]!.scalars[0..<4]), [0, 0, -4, -4])
@@ -416,7 +416,7 @@ final class ReinforcementTests: XCTestCase {
         let mask = Tensor<T>([0, 1, 0, 0, 1, 0, 0, 1, 0, 0])
         let plain = try attentionTargetLoss(input: a, target: mask)
         XCTAssertEqual(plain.scalar!, -T(0.3), accuracy: 4 * T.ulpOfOne)
-        let log = try attentionTargetLoss(input: a, target: mask, log: true)
+        let log = try attentionTargetLoss(input: a, target: mask, logLoss: true)
         XCTAssertEqual(log.scalar!, -T.log(0.3), accuracy: 8 * T.ulpOfOne)
         let rows = T(24)
         let g = log.gradients[.input]!.scalars

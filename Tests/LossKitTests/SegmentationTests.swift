@@ -132,7 +132,7 @@ final class SegmentationTests: XCTestCase {
             ("dice", { try diceLoss(input: $0, target: y, fromLogits: $1) }),
             ("tversky", { try tverskyLoss(input: $0, target: y, fromLogits: $1, alpha: 0.1, beta: 0.9, gamma: 2) }),
             ("lovasz", { try lovaszLoss(input: $0, target: y, fromLogits: $1) }),
-            ("lovasz per image", { try lovaszLoss(input: $0, target: y, perImage: true, fromLogits: $1) }),
+            ("lovasz per image", { try lovaszLoss(input: $0, target: y, fromLogits: $1, perImage: true) }),
         ]
         for (name, loss) in losses {
             let fromLogits = try loss(x, true), fromProbabilities = try loss(p, false)

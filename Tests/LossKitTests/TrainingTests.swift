@@ -341,7 +341,7 @@ final class TrainingTests: XCTestCase {
             let kl = try klDivergence(input: logits, target: float("teacher"), fromLogits: true, wrt: [.input])
             try total.add(kl, weight: weights[1], inputs: [.input: "logits"])
         case "ce+attention-target":
-            let at = try attentionTargetLoss(input: float("attention"), target: float("trigger"), log: options["log"] as? Bool ?? false)
+            let at = try attentionTargetLoss(input: float("attention"), target: float("trigger"), logLoss: options["log"] as? Bool ?? false)
             try total.add(at, weight: weights[1], inputs: [.input: "attention"])
         default:
             return XCTFail("\(name): unknown recipe \(String(describing: c["recipe"]))")

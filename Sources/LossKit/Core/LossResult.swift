@@ -6,7 +6,8 @@ public enum LossArgument: String, CaseIterable, Sendable, Hashable {
     case input, target, weight
     case posWeight = "pos_weight"
     case variance = "var"
-    case scale, labels, mean, logvar
+    case scale, labels, mean
+    case logVariance = "logvar"
     case anchor, positive, negative, negatives, query
     case input1, input2
     case real, old, advantages, reference, mask, bias

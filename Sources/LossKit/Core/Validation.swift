@@ -124,3 +124,9 @@ func checkSignLabels<T: LossScalar>(_ argument: String, _ t: Tensor<T>, allowZer
     }
     if let (i, v, why) = bad { throw .valueOutOfRange(argument: argument, value: Double(v), index: i, expected: why) }
 }
+
+/// The class index a kernel compares labels with, after ``checkLabels(_:_:classCount:ignoreIndex:)``
+/// has passed: `ignoreIndex` itself, or for `nil` (no ignored label) `Int.min`, which no label
+/// can equal once every label has been checked to lie in `0..<classCount`.
+@inlinable
+func comparableIgnoreIndex(_ ignoreIndex: Int?) -> Int { ignoreIndex ?? Int.min }

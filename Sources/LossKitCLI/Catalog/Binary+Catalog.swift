@@ -64,8 +64,10 @@ enum SigmoidFocalEntry: CatalogEntry {
         OptionSpec.reduction(.none),
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        try sigmoidFocalLoss(
-            input: a.tensor("input"), target: a.tensor("target"), alpha: a.number("alpha"), gamma: a.number("gamma"),
+        // torchvision's convention: a negative alpha disables the weighting (the library's nil).
+        let alpha: T = try a.number("alpha")
+        return try sigmoidFocalLoss(
+            input: a.tensor("input"), target: a.tensor("target"), alpha: alpha < 0 ? nil : alpha, gamma: a.number("gamma"),
             reduction: a.reduction(), wrt: a.wrt)
     }
 }
@@ -123,7 +125,7 @@ enum MultiMarginEntry: CatalogEntry {
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try multiMarginLoss(
-            input: a.tensor("input") as Tensor<T>, target: a.labels("target"), p: a.integer("p"), margin: a.number("margin"),
+            input: a.tensor("input") as Tensor<T>, target: a.labels("target"), p: a.number("p"), margin: a.number("margin"),
             weight: a.optionalTensor("weight"), reduction: a.reduction(), wrt: a.wrt)
     }
 }

@@ -108,11 +108,11 @@ enum FocalEntry: CatalogEntry {
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         let scalar: T? = try a.optionalNumber("alpha")
-        let alpha: FocalAlpha<T>
+        let alpha: FocalAlpha<T>?
         switch (scalar, try a.optionalTensor("alpha") as Tensor<T>?) {
         case let (s?, nil): alpha = .uniform(s)
         case let (nil, t?): alpha = .perClass(t)
-        case (nil, nil): alpha = .uniform(1)
+        case (nil, nil): alpha = nil
         case (_?, _?):
             throw LossError.missingArgument(
                 name: "alpha", reason: "give either the alpha option (one α) or the alpha input (α per class), not both")

@@ -85,6 +85,6 @@ enum VAEKLEntry: CatalogEntry {
     ]
     static let options = [OptionSpec.reduction(.mean)]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        try vaeKLDivergence(mean: a.tensor("mean"), logvar: a.tensor("logvar"), reduction: a.reduction(), wrt: a.wrt)
+        try vaeKLDivergence(mean: a.tensor("mean"), logVariance: a.tensor("logvar"), reduction: a.reduction(), wrt: a.wrt)
     }
 }

@@ -154,9 +154,9 @@ enum GaussianNLLEntry: CatalogEntry {
         OptionSpec.reduction(),
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        try gaussianNLLLoss(
+        try gaussianNegativeLogLikelihood(
             input: a.tensor("input"), target: a.tensor("target"), variance: a.tensor("var"),
-            full: a.flag("full"), eps: a.number("eps"), logVariance: a.flag("log-var"),
+            logVariance: a.flag("log-var"), full: a.flag("full"), eps: a.number("eps"),
             reduction: a.reduction(), wrt: a.wrt)
     }
 }
@@ -179,7 +179,7 @@ enum LaplaceNLLEntry: CatalogEntry {
         OptionSpec.reduction(),
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        try laplaceNLLLoss(
+        try laplaceNegativeLogLikelihood(
             input: a.tensor("input"), target: a.tensor("target"), scale: a.tensor("scale"),
             logScale: a.flag("log-scale"), full: a.flag("full"), eps: a.number("eps"),
             reduction: a.reduction(), wrt: a.wrt)
@@ -203,7 +203,7 @@ enum PoissonNLLEntry: CatalogEntry {
         OptionSpec.reduction(),
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        try poissonNLLLoss(
+        try poissonNegativeLogLikelihood(
             input: a.tensor("input"), target: a.tensor("target"), logInput: a.flag("log-input"),
             full: a.flag("full"), eps: a.number("eps"), reduction: a.reduction(), wrt: a.wrt)
     }

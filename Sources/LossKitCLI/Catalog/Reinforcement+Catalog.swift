@@ -70,7 +70,7 @@ enum AttentionTargetEntry: CatalogEntry {
     ]
     static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         try attentionTargetLoss(
-            input: a.tensor("input"), target: a.tensor("target"), log: a.flag("log"),
+            input: a.tensor("input"), target: a.tensor("target"), logLoss: a.flag("log"),
             reduction: a.reduction(), wrt: a.wrt)
     }
 }

@@ -168,11 +168,11 @@ enum LovaszEntry: CatalogEntry {
         let (fromLogits, reduction) = (try a.flag("from-logits"), try a.reduction())
         if mode == .multiclass {
             return try lovaszLoss(
-                input: input, target: a.labels("target"), mode: mode, perImage: perImage, ignoreIndex: ignoreIndex,
-                fromLogits: fromLogits, reduction: reduction, wrt: a.wrt)
+                input: input, target: a.labels("target"), mode: mode, fromLogits: fromLogits, perImage: perImage,
+                ignoreIndex: ignoreIndex, reduction: reduction, wrt: a.wrt)
         }
         return try lovaszLoss(
-            input: input, target: a.tensor("target") as Tensor<T>, mode: mode, perImage: perImage,
-            ignoreIndex: ignoreIndex, fromLogits: fromLogits, reduction: reduction, wrt: a.wrt)
+            input: input, target: a.tensor("target") as Tensor<T>, mode: mode, fromLogits: fromLogits,
+            perImage: perImage, ignoreIndex: ignoreIndex, reduction: reduction, wrt: a.wrt)
     }
 }
