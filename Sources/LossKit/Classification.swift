@@ -508,7 +508,8 @@ func crossEntropyTerms<T: LossScalar>(_ row: LabelRow<T>) -> LabelRowTerms<T> {
 ///   - input: logits.
 ///   - target: class indices in `0..<C`, or `ignoreIndex`.
 ///   - weight: optional per-class weights `[C]`.
-///   - ignoreIndex: a label that contributes neither loss nor gradient nor weight (default −100).
+///   - ignoreIndex: a label that contributes neither loss nor gradient nor weight (default −100);
+///     `nil` ignores no label, and every label must then be a class index.
 ///   - labelSmoothing: ε ∈ [0, 1] (default 0).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `[.input]` (default) or `[]` for the value only.
@@ -596,7 +597,7 @@ public func crossEntropy<T: LossScalar, L: BinaryInteger>(
 ///   - input: logits.
 ///   - target: probabilities, same shape as `input`.
 ///   - weight: optional per-class weights `[C]`.
-///   - ignoreIndex: accepted only as a negative value (default −100), where it has no effect;
+///   - ignoreIndex: accepted only as `nil` or a negative value (default −100), where it has no effect;
 ///     a class index throws, as PyTorch raises for floating-point targets.
 ///   - labelSmoothing: ε ∈ [0, 1] (default 0).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
@@ -800,7 +801,7 @@ struct SoftmaxProbabilityKernel<T: LossScalar> {
 ///   - input: log-probabilities.
 ///   - target: class indices in `0..<C`, or `ignoreIndex`.
 ///   - weight: optional per-class weights `[C]`.
-///   - ignoreIndex: a label with no loss, gradient or weight (default −100).
+///   - ignoreIndex: a label with no loss, gradient or weight (default −100; `nil`: none).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `[.input]` (default) or `[]`.
 /// - Returns: the loss and, if requested, ∂loss/∂input.
@@ -906,7 +907,7 @@ public enum FocalAlpha<T: LossScalar>: Sendable, ExpressibleByFloatLiteral, Expr
 ///   - alpha: `.uniform(a)` (a number literal works), `.perClass(tensor)`, or `nil` (default)
 ///     for no α weighting (α = 1 for every class).
 ///   - gamma: γ ≥ 0 (default 2); γ = 0 gives cross-entropy weighted by α.
-///   - ignoreIndex: default −100.
+///   - ignoreIndex: a label with no loss or gradient (default −100; `nil`: none).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `[.input]` (default) or `[]`.
 /// - Returns: the loss and, if requested, ∂loss/∂input.
@@ -980,7 +981,7 @@ public func focalLoss<T: LossScalar, L: BinaryInteger>(
 ///   - target: class indices, or `ignoreIndex`.
 ///   - weight: optional per-class weights `[C]` for the cross-entropy term.
 ///   - epsilon: ε (default 1; the paper uses values in [−1, ∞)).
-///   - ignoreIndex: default −100.
+///   - ignoreIndex: a label with no loss or gradient (default −100; `nil`: none).
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 ///   - wrt: `[.input]` (default) or `[]`.
 /// - Returns: the loss and, if requested, ∂loss/∂input.

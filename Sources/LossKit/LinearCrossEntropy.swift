@@ -46,7 +46,7 @@ import RealModule
 ///   - classWeight: optional per-class weights `[V]` (PyTorch's `weight` of
 ///     `F.linear_cross_entropy`; the CLI's `class-weight` input).
 ///   - ignoreIndex: targets equal to this contribute neither loss nor gradient and are not
-///     counted by `mean` (default −100).
+///     counted by `mean` (default −100; `nil` ignores no target).
 ///   - labelSmoothing: ε ∈ [0, 1]: the target distribution is (1 − ε)·one-hot + ε/V.
 ///   - reduction: `.mean` (default), `.sum` or `.none` (per row, shape `[N]`).
 ///   - chunkSize: the vocabulary chunk (columns per logits tile); `nil` picks one so a tile is
