@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LossKit", targets: ["LossKit"]),
         .library(name: "LossKitDatasets", targets: ["LossKitDatasets"]),
         .library(name: "LossKitDrift", targets: ["LossKitDrift"]),
+        .library(name: "LossKitDifferentiation", targets: ["LossKitDifferentiation"]),
         .executable(name: "losskit", targets: ["losskit"]),
         .executable(name: "losskit-bench", targets: ["losskit-bench"]),
     ],
@@ -30,6 +31,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Swift's automatic differentiation for LossKit; the only target importing _Differentiation.
+        .target(name: "LossKitDifferentiation", dependencies: ["LossKit"]),
         .target(name: "LossKitDatasets", resources: [.copy("Resources")]),
         .target(name: "LossKitCharts"),
         .target(name: "LossKitDrift", dependencies: ["LossKit"]),
@@ -40,6 +43,7 @@ let package = Package(
             dependencies: ["LossKit", "LossKitCLI"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "LossKitDifferentiationTests", dependencies: ["LossKitDifferentiation"]),
         .testTarget(name: "LossKitDatasetsTests", dependencies: ["LossKitDatasets"]),
         .testTarget(name: "LossKitChartsTests", dependencies: ["LossKitCharts"]),
         .testTarget(
