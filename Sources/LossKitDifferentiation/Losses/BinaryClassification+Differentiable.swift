@@ -3,6 +3,38 @@
 import _Differentiation
 
 extension Losses {
+    /// ``LossKit/binaryCrossEntropy(input:target:weight:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func binaryCrossEntropy<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("binaryCrossEntropy") { () throws(LossError) in try LossKit.binaryCrossEntropy(input: input, target: target, weight: weight, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: binaryCrossEntropy, wrt: input)
+    static func _vjpBinaryCrossEntropyInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>?, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("binaryCrossEntropy", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.binaryCrossEntropy(input: input, target: target, weight: weight, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: binaryCrossEntropy, wrt: (input, target))
+    static func _vjpBinaryCrossEntropyInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>?, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("binaryCrossEntropy", [.input, .target], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.binaryCrossEntropy(input: input, target: target, weight: weight, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
     /// ``LossKit/binaryCrossEntropyWithLogits(input:target:weight:posWeight:reduction:wrt:)`` as a differentiable,
     /// non-throwing function of `input`, `target`; stops with the core
     /// function's error message on invalid arguments (see ``Losses``).
@@ -33,6 +65,80 @@ extension Losses {
             (wrt: Set<LossArgument>) throws(LossError) in try LossKit.binaryCrossEntropyWithLogits(input: input, target: target, weight: weight, posWeight: posWeight, reduction: reduction, wrt: wrt)
         }
         return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/sigmoidFocalLoss(input:target:alpha:gamma:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func sigmoidFocalLoss<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, alpha: T? = 0.25, gamma: T = 2, reduction: Reduction = .none
+    ) -> Tensor<T> {
+        lossValue("sigmoidFocalLoss") { () throws(LossError) in try LossKit.sigmoidFocalLoss(input: input, target: target, alpha: alpha, gamma: gamma, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: sigmoidFocalLoss, wrt: input)
+    static func _vjpSigmoidFocalLossInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, alpha: T?, gamma: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("sigmoidFocalLoss", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.sigmoidFocalLoss(input: input, target: target, alpha: alpha, gamma: gamma, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: sigmoidFocalLoss, wrt: (input, target))
+    static func _vjpSigmoidFocalLossInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, alpha: T?, gamma: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("sigmoidFocalLoss", [.input, .target], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.sigmoidFocalLoss(input: input, target: target, alpha: alpha, gamma: gamma, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/softMarginLoss(input:target:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func softMarginLoss<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("softMarginLoss") { () throws(LossError) in try LossKit.softMarginLoss(input: input, target: target, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: softMarginLoss, wrt: input)
+    static func _vjpSoftMarginLossInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("softMarginLoss", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.softMarginLoss(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    /// ``LossKit/multilabelSoftMarginLoss(input:target:weight:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func multilabelSoftMarginLoss<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("multilabelSoftMarginLoss") { () throws(LossError) in try LossKit.multilabelSoftMarginLoss(input: input, target: target, weight: weight, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: multilabelSoftMarginLoss, wrt: input)
+    static func _vjpMultilabelSoftMarginLossInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>?, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("multilabelSoftMarginLoss", [.input], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.multilabelSoftMarginLoss(input: input, target: target, weight: weight, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
     }
 }
 #endif

@@ -24,6 +24,38 @@ extension Losses {
         return (value, { v in let g = pullback(v); return g[0] })
     }
 
+    /// ``LossKit/crossEntropy(input:target:weight:ignoreIndex:labelSmoothing:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func crossEntropy<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>? = nil, ignoreIndex: Int? = -100, labelSmoothing: T = 0, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("crossEntropy") { () throws(LossError) in try LossKit.crossEntropy(input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: crossEntropy, wrt: input)
+    static func _vjpCrossEntropyInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("crossEntropy", [.input], elements: .perPosition) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.crossEntropy(input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: crossEntropy, wrt: (input, target))
+    static func _vjpCrossEntropyInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, weight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("crossEntropy", [.input, .target], elements: .perPosition) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.crossEntropy(input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
     /// ``LossKit/negativeLogLikelihood(input:target:weight:ignoreIndex:reduction:wrt:)`` as a differentiable,
     /// non-throwing function of `input`; stops with the core
     /// function's error message on invalid arguments (see ``Losses``).
@@ -41,6 +73,48 @@ extension Losses {
     ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
         let (value, pullback) = lossPullback("negativeLogLikelihood", [.input], elements: .perPosition) {
             (wrt: Set<LossArgument>) throws(LossError) in try LossKit.negativeLogLikelihood(input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    /// ``LossKit/focalLoss(input:target:alpha:gamma:ignoreIndex:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func focalLoss<T: LossScalar, L: BinaryInteger>(
+        input: Tensor<T>, target: Tensor<L>, alpha: FocalAlpha<T>? = nil, gamma: T = 2, ignoreIndex: Int? = -100, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("focalLoss") { () throws(LossError) in try LossKit.focalLoss(input: input, target: target, alpha: alpha, gamma: gamma, ignoreIndex: ignoreIndex, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: focalLoss, wrt: input)
+    static func _vjpFocalLossInput<T: LossScalar, L: BinaryInteger>(
+        input: Tensor<T>, target: Tensor<L>, alpha: FocalAlpha<T>?, gamma: T, ignoreIndex: Int?, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("focalLoss", [.input], elements: .perPosition) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.focalLoss(input: input, target: target, alpha: alpha, gamma: gamma, ignoreIndex: ignoreIndex, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    /// ``LossKit/poly1CrossEntropy(input:target:weight:epsilon:ignoreIndex:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func poly1CrossEntropy<T: LossScalar, L: BinaryInteger>(
+        input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>? = nil, epsilon: T = 1, ignoreIndex: Int? = -100, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("poly1CrossEntropy") { () throws(LossError) in try LossKit.poly1CrossEntropy(input: input, target: target, weight: weight, epsilon: epsilon, ignoreIndex: ignoreIndex, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: poly1CrossEntropy, wrt: input)
+    static func _vjpPoly1CrossEntropyInput<T: LossScalar, L: BinaryInteger>(
+        input: Tensor<T>, target: Tensor<L>, weight: Tensor<T>?, epsilon: T, ignoreIndex: Int?, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("poly1CrossEntropy", [.input], elements: .perPosition) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.poly1CrossEntropy(input: input, target: target, weight: weight, epsilon: epsilon, ignoreIndex: ignoreIndex, reduction: reduction, wrt: wrt)
         }
         return (value, { v in let g = pullback(v); return g[0] })
     }

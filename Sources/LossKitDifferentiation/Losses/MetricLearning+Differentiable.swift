@@ -34,5 +34,69 @@ extension Losses {
         }
         return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
     }
+
+    /// ``LossKit/contrastiveLoss(input1:input2:target:margin:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input1`, `input2`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func contrastiveLoss<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T = 1, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("contrastiveLoss") { () throws(LossError) in try LossKit.contrastiveLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: contrastiveLoss, wrt: input1)
+    static func _vjpContrastiveLossInput1<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("contrastiveLoss", [.input1], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.contrastiveLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: contrastiveLoss, wrt: (input1, input2))
+    static func _vjpContrastiveLossInput1Input2<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("contrastiveLoss", [.input1, .input2], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.contrastiveLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/cosineEmbeddingLoss(input1:input2:target:margin:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input1`, `input2`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func cosineEmbeddingLoss<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T = 0, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("cosineEmbeddingLoss") { () throws(LossError) in try LossKit.cosineEmbeddingLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: cosineEmbeddingLoss, wrt: input1)
+    static func _vjpCosineEmbeddingLossInput1<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("cosineEmbeddingLoss", [.input1], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.cosineEmbeddingLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: cosineEmbeddingLoss, wrt: (input1, input2))
+    static func _vjpCosineEmbeddingLossInput1Input2<T: LossScalar>(
+        input1: Tensor<T>, input2: Tensor<T>, target: Tensor<T>, margin: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("cosineEmbeddingLoss", [.input1, .input2], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.cosineEmbeddingLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
 }
 #endif

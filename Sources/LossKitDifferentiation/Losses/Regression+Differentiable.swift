@@ -67,6 +67,38 @@ extension Losses {
         return (value, { v in let g = pullback(v); return (g[0], g[1]) })
     }
 
+    /// ``LossKit/euclideanLoss(input:target:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func euclideanLoss<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("euclideanLoss") { () throws(LossError) in try LossKit.euclideanLoss(input: input, target: target, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: euclideanLoss, wrt: input)
+    static func _vjpEuclideanLossInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("euclideanLoss", [.input], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.euclideanLoss(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: euclideanLoss, wrt: (input, target))
+    static func _vjpEuclideanLossInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("euclideanLoss", [.input, .target], elements: .perSample) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.euclideanLoss(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
     /// ``LossKit/huberLoss(input:target:delta:reduction:wrt:)`` as a differentiable,
     /// non-throwing function of `input`, `target`; stops with the core
     /// function's error message on invalid arguments (see ``Losses``).
@@ -159,6 +191,177 @@ extension Losses {
     ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
         let (value, pullback) = lossPullback("logCoshLoss", [.input, .target], elements: .elementwise) {
             (wrt: Set<LossArgument>) throws(LossError) in try LossKit.logCoshLoss(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/meanSquaredLogarithmicError(input:target:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func meanSquaredLogarithmicError<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("meanSquaredLogarithmicError") { () throws(LossError) in try LossKit.meanSquaredLogarithmicError(input: input, target: target, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: meanSquaredLogarithmicError, wrt: input)
+    static func _vjpMeanSquaredLogarithmicErrorInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("meanSquaredLogarithmicError", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.meanSquaredLogarithmicError(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: meanSquaredLogarithmicError, wrt: (input, target))
+    static func _vjpMeanSquaredLogarithmicErrorInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("meanSquaredLogarithmicError", [.input, .target], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.meanSquaredLogarithmicError(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/meanAbsolutePercentageError(input:target:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func meanAbsolutePercentageError<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("meanAbsolutePercentageError") { () throws(LossError) in try LossKit.meanAbsolutePercentageError(input: input, target: target, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: meanAbsolutePercentageError, wrt: input)
+    static func _vjpMeanAbsolutePercentageErrorInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("meanAbsolutePercentageError", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.meanAbsolutePercentageError(input: input, target: target, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    /// ``LossKit/gaussianNegativeLogLikelihood(input:target:variance:logVariance:full:eps:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`, `variance`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func gaussianNegativeLogLikelihood<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>, logVariance: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("gaussianNegativeLogLikelihood") { () throws(LossError) in try LossKit.gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance, full: full, eps: eps, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: gaussianNegativeLogLikelihood, wrt: input)
+    static func _vjpGaussianNegativeLogLikelihoodInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>, logVariance: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("gaussianNegativeLogLikelihood", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: gaussianNegativeLogLikelihood, wrt: (input, target, variance))
+    static func _vjpGaussianNegativeLogLikelihoodInputTargetVariance<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>, logVariance: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("gaussianNegativeLogLikelihood", [.input, .target, .variance], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
+    }
+
+    @inlinable
+    @derivative(of: gaussianNegativeLogLikelihood, wrt: (input, variance))
+    static func _vjpGaussianNegativeLogLikelihoodInputVariance<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, variance: Tensor<T>, logVariance: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("gaussianNegativeLogLikelihood", [.input, .variance], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.gaussianNegativeLogLikelihood(input: input, target: target, variance: variance, logVariance: logVariance, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/laplaceNegativeLogLikelihood(input:target:scale:logScale:full:eps:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`, `scale`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func laplaceNegativeLogLikelihood<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>, logScale: Bool = false, full: Bool = false, eps: T = 1e-6, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("laplaceNegativeLogLikelihood") { () throws(LossError) in try LossKit.laplaceNegativeLogLikelihood(input: input, target: target, scale: scale, logScale: logScale, full: full, eps: eps, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: laplaceNegativeLogLikelihood, wrt: input)
+    static func _vjpLaplaceNegativeLogLikelihoodInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>, logScale: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("laplaceNegativeLogLikelihood", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.laplaceNegativeLogLikelihood(input: input, target: target, scale: scale, logScale: logScale, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: laplaceNegativeLogLikelihood, wrt: (input, target, scale))
+    static func _vjpLaplaceNegativeLogLikelihoodInputTargetScale<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>, logScale: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("laplaceNegativeLogLikelihood", [.input, .target, .scale], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.laplaceNegativeLogLikelihood(input: input, target: target, scale: scale, logScale: logScale, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
+    }
+
+    @inlinable
+    @derivative(of: laplaceNegativeLogLikelihood, wrt: (input, scale))
+    static func _vjpLaplaceNegativeLogLikelihoodInputScale<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, scale: Tensor<T>, logScale: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("laplaceNegativeLogLikelihood", [.input, .scale], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.laplaceNegativeLogLikelihood(input: input, target: target, scale: scale, logScale: logScale, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    /// ``LossKit/poissonNegativeLogLikelihood(input:target:logInput:full:eps:reduction:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func poissonNegativeLogLikelihood<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, logInput: Bool = true, full: Bool = false, eps: T = 1e-8, reduction: Reduction = .mean
+    ) -> Tensor<T> {
+        lossValue("poissonNegativeLogLikelihood") { () throws(LossError) in try LossKit.poissonNegativeLogLikelihood(input: input, target: target, logInput: logInput, full: full, eps: eps, reduction: reduction, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: poissonNegativeLogLikelihood, wrt: input)
+    static func _vjpPoissonNegativeLogLikelihoodInput<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, logInput: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("poissonNegativeLogLikelihood", [.input], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.poissonNegativeLogLikelihood(input: input, target: target, logInput: logInput, full: full, eps: eps, reduction: reduction, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: poissonNegativeLogLikelihood, wrt: (input, target))
+    static func _vjpPoissonNegativeLogLikelihoodInputTarget<T: LossScalar>(
+        input: Tensor<T>, target: Tensor<T>, logInput: Bool, full: Bool, eps: T, reduction: Reduction
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("poissonNegativeLogLikelihood", [.input, .target], elements: .elementwise) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.poissonNegativeLogLikelihood(input: input, target: target, logInput: logInput, full: full, eps: eps, reduction: reduction, wrt: wrt)
         }
         return (value, { v in let g = pullback(v); return (g[0], g[1]) })
     }
