@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "LossKitCharts"),
         .target(name: "LossKitDrift", dependencies: ["LossKit"]),
         .executableTarget(name: "losskit", dependencies: ["LossKitCLI"]),
-        .executableTarget(name: "losskit-bench", dependencies: ["LossKit"]),
+        .executableTarget(name: "losskit-bench", dependencies: ["LossKit", "LossKitDifferentiation"]),
         .testTarget(
             name: "LossKitTests",
             dependencies: ["LossKit", "LossKitCLI"],

@@ -59,6 +59,11 @@ func logSoftmaxRows(_ x: [Float], cols: Int) -> [Float] {
     try! logSoftmax(tensor([x.count / cols, cols], x), axis: 1).scalars
 }
 
+/// The generator of a case's inputs: seeded by its name (FNV-1a).
+func seededGenerator(_ name: String) -> SplitMix64 {
+    SplitMix64(state: name.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+}
+
 /// The cases whose names `wanted` accepts. Only those build their inputs (the large rows take
 /// seconds to fill), each from a generator seeded by its name, so a case's data does not depend
 /// on which other cases run.
@@ -66,7 +71,8 @@ func makeCases(_ wanted: (String) -> Bool) -> [Case] {
     var cases: [Case] = []
     func add(_ name: String, _ make: () -> () throws -> LossResult<Float>) {
         guard wanted(name) else { return }
-        rng = SplitMix64(state: name.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        // An autodiff row draws the same data as the direct row it is compared with.
+        rng = seededGenerator(name.hasSuffix(" autodiff") ? String(name.dropLast(" autodiff".count)) : name)
         cases.append(Case(name: name, run: make()))
     }
     for (n, c) in [(4096, 1000), (1024, 32000)] {
@@ -130,6 +136,7 @@ func makeCases(_ wanted: (String) -> Bool) -> [Case] {
         }
     }
     addLinearCrossEntropyCases(add)
+    addAutodiffCases(add)
     return cases
 }
 
