@@ -65,7 +65,12 @@ func lossPullback<T: LossScalar>(
 func scaleGradient<T: LossScalar>(
     _ g: Tensor<T>, by v: Tensor<T>, valueShape: [Int], elements: LossElements, name: String
 ) -> Tensor<T> {
-    if v.rank == 0 || v.count == 1 && valueShape.reduce(1, *) == 1 { return g * Tensor(v.scalar ?? 0) }
+    if v.rank == 0 || v.count == 1 && valueShape.reduce(1, *) == 1 {
+        // A cotangent of 1 (every gradient(at:of:) of a reduced loss) leaves the fused gradient
+        // as it is: no second pass over it.
+        let c = v.scalar ?? 0
+        return c == 1 ? g : g * Tensor(c)
+    }
     precondition(v.shape == valueShape, "Losses.\(name): cotangent of shape \(v.shape) for a value of shape \(valueShape)")
     switch elements {
     case .elementwise:
@@ -73,7 +78,7 @@ func scaleGradient<T: LossScalar>(
         return perBlock(g, v, inner: 1)  // an argument that broadcasts cannot be scaled per element
     case .perSample:
         let n = max(1, valueShape.reduce(1, *))
-        return perBlock(g, v, inner: g.count / n, outerOnly: true)
+        return perBlock(g, v, inner: g.count / n)
     case .perPosition:
         // [N, C, d…] scaled by v[N, d…]: class c of position (n, d) takes v[n, d].
         guard g.rank >= 2 else { return g * v }
@@ -96,7 +101,7 @@ func scaleGradient<T: LossScalar>(
 
 /// `g` with each consecutive block of `inner` elements scaled by the matching element of `v`.
 @inlinable
-func perBlock<T: LossScalar>(_ g: Tensor<T>, _ v: Tensor<T>, inner: Int, outerOnly: Bool = false) -> Tensor<T> {
+func perBlock<T: LossScalar>(_ g: Tensor<T>, _ v: Tensor<T>, inner: Int) -> Tensor<T> {
     precondition(inner * v.count == g.count, "cotangent of \(v.count) elements for a gradient of shape \(g.shape)")
     let scaled: [T] = g.withUnsafeBufferPointer { pg in v.withUnsafeBufferPointer { pv in
         var out = [T](repeating: 0, count: pg.count)
