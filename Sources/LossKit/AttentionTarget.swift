@@ -82,7 +82,7 @@ public func attentionTargetLoss<T: LossScalar>(
     }
 }
 
-/// One row of ``attentionTargetLoss(input:target:log:reduction:wrt:)``.
+/// One row of ``attentionTargetLoss(input:target:logLoss:reduction:wrt:)``.
 @usableFromInline
 enum AttentionTargetKernel {
     /// Returns the row's loss and writes its gradient (times `scale`) when `gradient` is non-nil.
