@@ -28,6 +28,7 @@ let package = Package(
             name: "LossKitCLI",
             dependencies: [
                 "LossKit",
+                "LossKitDifferentiation",  // `eval --autodiff`; its files are empty where _Differentiation is missing
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

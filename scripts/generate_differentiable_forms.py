@@ -157,6 +157,12 @@ FAMILIES = {
         ("linearCrossEntropy", FL, [("input", T, None), ("weight", T, None), ("target", TL, None), ("bias", T, None),
          ("classWeight", TO, "nil"), ("ignoreIndex", "Int?", "-100"), ("labelSmoothing", "T", "0"), R, ("chunkSize", "Int?", "nil")],
          [["input"], ["input", "weight", "bias"]], "coupled"),
+        ("linearCrossEntropy", F, [("input", T, None), ("weight", T, None), ("target", T, None), ("classWeight", TO, "nil"),
+         ("ignoreIndex", "Int?", "-100"), ("labelSmoothing", "T", "0"), R, ("chunkSize", "Int?", "nil")],
+         [["input"], ["input", "weight"], ["input", "weight", "target"]], "coupled", "bias: nil"),
+        ("linearCrossEntropy", F, [("input", T, None), ("weight", T, None), ("target", T, None), ("bias", T, None),
+         ("classWeight", TO, "nil"), ("ignoreIndex", "Int?", "-100"), ("labelSmoothing", "T", "0"), R, ("chunkSize", "Int?", "nil")],
+         [["input"], ["input", "weight", "bias"], ["input", "weight", "target", "bias"]], "coupled"),
     ],
 }
 

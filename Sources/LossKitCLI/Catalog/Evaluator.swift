@@ -18,11 +18,15 @@ enum Evaluator {
     /// warm-up run (timing covers only the library call: the warm-up converts the inputs, which
     /// the timed runs reuse).
     ///
-    /// - Parameter gradients: input names to differentiate; `nil` = every differentiable input
-    ///   given; `["none"]` = value only.
+    /// - Parameters:
+    ///   - gradients: input names to differentiate; `nil` = every differentiable input given;
+    ///     `["none"]` = value only.
+    ///   - autodiff: take the value and gradients from `valueWithPullback` over the loss's
+    ///     differentiable form (`eval --autodiff`) instead of the core function. The call is
+    ///     validated through the core function first, so bad input is an error, never a trap.
     static func evaluate(
         id: String, inputs: [String: DynamicTensor], options given: [String: String],
-        gradients: [String]? = nil, repeats: Int = 1
+        gradients: [String]? = nil, repeats: Int = 1, autodiff: Bool = false
     ) throws -> EvaluationOutput {
         guard let entry = Catalog.entry(named: id) else {
             throw UsageError("unknown loss '\(id)' (losskit list shows the ids)")
@@ -74,9 +78,45 @@ enum Evaluator {
         let arguments = Arguments(
             lossID: entry.id, inputs: inputs, options: options,
             wrt: Set(wanted.compactMap(LossArgument.init(rawValue:))), dtype: dtype)
+        if autodiff { return try evaluateAutodiff(entry, arguments, repeats: repeats) }
         return dtype == "float64"
             ? try run(arguments, repeats: repeats) { try entry.evaluateDouble($0) }
             : try run(arguments, repeats: repeats) { try entry.evaluateFloat($0) }
+    }
+
+    #if canImport(_Differentiation)
+    /// The entry's `--autodiff` path (`nil` if it has none: a test checks that every entry has one).
+    static func differentiableForm(of entry: any CatalogEntry.Type) -> (any DifferentiableEntry.Type)? {
+        entry as? any DifferentiableEntry.Type
+    }
+    #endif
+
+    /// Whether `eval --autodiff` can run loss `id`.
+    static func hasDifferentiableForm(_ id: String) -> Bool {
+        #if canImport(_Differentiation)
+        guard let entry = Catalog.entry(named: id) else { return false }
+        return differentiableForm(of: entry) != nil
+        #else
+        return false
+        #endif
+    }
+
+    private static func evaluateAutodiff(
+        _ entry: any CatalogEntry.Type, _ arguments: Arguments, repeats: Int
+    ) throws -> EvaluationOutput {
+        #if canImport(_Differentiation)
+        guard let form = differentiableForm(of: entry) else {
+            throw UsageError("--autodiff: \(entry.id) has no differentiable form")
+        }
+        // The differentiable forms stop on invalid arguments: the throwing call finds them first.
+        let float64 = arguments.dtype == "float64"
+        if float64 { _ = try entry.evaluateDouble(arguments) } else { _ = try entry.evaluateFloat(arguments) }
+        return float64
+            ? try run(arguments, repeats: repeats) { try form.evaluateAutodiffDouble($0) }
+            : try run(arguments, repeats: repeats) { try form.evaluateAutodiffFloat($0) }
+        #else
+        throw UsageError("--autodiff needs Swift's _Differentiation module, which this toolchain does not have")
+        #endif
     }
 
     private static func run<T: LossScalar>(

@@ -28,6 +28,9 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Timed runs after one warm-up (inputs are converted once, in the warm-up: the timing is the library call only).")
     var repeats: Int = 1
 
+    @Flag(help: "Take the value and gradients from Swift's automatic differentiation (valueWithPullback over the loss's differentiable form, cotangent 1, or ones for reduction=none) instead of the direct call; same output.")
+    var autodiff = false
+
     func validate() throws {
         guard repeats >= 1 else { throw UsageError("--repeat must be at least 1, got \(repeats)") }
     }
@@ -45,7 +48,7 @@ struct Eval: ParsableCommand {
             options[key] = value
         }
         let names = grad.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        let output = try Evaluator.evaluate(id: id, inputs: tensors, options: options, gradients: names, repeats: repeats)
+        let output = try Evaluator.evaluate(id: id, inputs: tensors, options: options, gradients: names, repeats: repeats, autodiff: autodiff)
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var files: [(String, String)] = []

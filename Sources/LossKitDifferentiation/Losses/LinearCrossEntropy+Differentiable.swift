@@ -66,5 +66,91 @@ extension Losses {
         }
         return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
     }
+
+    /// ``LossKit/linearCrossEntropy(input:weight:target:bias:classWeight:ignoreIndex:labelSmoothing:reduction:chunkSize:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `weight`, `target`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func linearCrossEntropy<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, classWeight: Tensor<T>? = nil, ignoreIndex: Int? = -100, labelSmoothing: T = 0, reduction: Reduction = .mean, chunkSize: Int? = nil
+    ) -> Tensor<T> {
+        lossValue("linearCrossEntropy") { () throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: nil, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: input)
+    static func _vjpLinearCrossEntropyInput<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: nil, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: (input, weight))
+    static func _vjpLinearCrossEntropyInputWeight<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input, .weight], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: nil, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1]) })
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: (input, weight, target))
+    static func _vjpLinearCrossEntropyInputWeightTarget<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input, .weight, .target], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: nil, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
+    }
+
+    /// ``LossKit/linearCrossEntropy(input:weight:target:bias:classWeight:ignoreIndex:labelSmoothing:reduction:chunkSize:wrt:)`` as a differentiable,
+    /// non-throwing function of `input`, `weight`, `target`, `bias`; stops with the core
+    /// function's error message on invalid arguments (see ``Losses``).
+    @inlinable
+    public static func linearCrossEntropy<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>, classWeight: Tensor<T>? = nil, ignoreIndex: Int? = -100, labelSmoothing: T = 0, reduction: Reduction = .mean, chunkSize: Int? = nil
+    ) -> Tensor<T> {
+        lossValue("linearCrossEntropy") { () throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: []) }
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: input)
+    static func _vjpLinearCrossEntropyInput<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return g[0] })
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: (input, weight, bias))
+    static func _vjpLinearCrossEntropyInputWeightBias<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input, .weight, .bias], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1], g[2]) })
+    }
+
+    @inlinable
+    @derivative(of: linearCrossEntropy, wrt: (input, weight, target, bias))
+    static func _vjpLinearCrossEntropyInputWeightTargetBias<T: LossScalar>(
+        input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>, bias: Tensor<T>, classWeight: Tensor<T>?, ignoreIndex: Int?, labelSmoothing: T, reduction: Reduction, chunkSize: Int?
+    ) -> (value: Tensor<T>, pullback: (Tensor<T>) -> (Tensor<T>, Tensor<T>, Tensor<T>, Tensor<T>)) {
+        let (value, pullback) = lossPullback("linearCrossEntropy", [.input, .weight, .target, .bias], elements: .coupled) {
+            (wrt: Set<LossArgument>) throws(LossError) in try LossKit.linearCrossEntropy(input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction, chunkSize: chunkSize, wrt: wrt)
+        }
+        return (value, { v in let g = pullback(v); return (g[0], g[1], g[2], g[3]) })
+    }
 }
 #endif

@@ -75,7 +75,13 @@ func scaleGradient<T: LossScalar>(
     switch elements {
     case .elementwise:
         if g.shape == valueShape { return g * v }
-        return perBlock(g, v, inner: 1)  // an argument that broadcasts cannot be scaled per element
+        // An argument that broadcasts (a variance [N, 1] for a value [N, D]) has a gradient summed
+        // over the broadcast elements, which a cotangent that varies cannot scale afterwards; one
+        // value for every element can (ones: the gradient of the sum, as `losskit eval` asks).
+        let first = v.scalars.first ?? 1
+        let uniform = v.withUnsafeBufferPointer { $0.allSatisfy { $0 == first } }
+        precondition(uniform, "Losses.\(name): an argument of shape \(g.shape) broadcasts to the value's shape \(valueShape), so only a cotangent with one value for every element can be pulled back; expand the argument or use .sum or .mean")
+        return first == 1 ? g : g * Tensor(first)
     case .perSample:
         let n = max(1, valueShape.reduce(1, *))
         return perBlock(g, v, inner: g.count / n)

@@ -98,27 +98,45 @@ func referenceTolerance(dtype: String, override: Double?) -> (rtol: Double, atol
 func replayFixtures(_ family: String, file: StaticString = #filePath, line: UInt = #line) throws -> Int {
     let (_, cases) = try Fixtures.load(family)
     XCTAssertFalse(cases.isEmpty, "no cases in \(family).json", file: file, line: line)
+    // Every case through both paths of `losskit eval`: the direct call and `--autodiff`
+    // (valueWithPullback over the differentiable form), each against the reference.
     for c in cases {
+        var directNames: [String]?
+        for autodiff in autodiffPaths {
+        let path = autodiff ? " (--autodiff)" : ""
         let output: EvaluationOutput
         do {
-            output = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: c.grad)
+            output = try Evaluator.evaluate(id: c.loss, inputs: c.inputs, options: c.options, gradients: c.grad, autodiff: autodiff)
         } catch {
-            XCTFail("\(c.name): threw \(error)", file: file, line: line)
+            XCTFail("\(c.name)\(path): threw \(error)", file: file, line: line)
             continue
         }
         let tol = referenceTolerance(dtype: c.dtype, override: c.rtol)
-        assertClose(output.value, c.value, rtol: tol.rtol, atolScale: tol.atolScale, "\(c.name) value", file: file, line: line)
+        assertClose(output.value, c.value, rtol: tol.rtol, atolScale: tol.atolScale, "\(c.name)\(path) value", file: file, line: line)
         let got = Dictionary(uniqueKeysWithValues: output.gradients.map { ($0.name, $0.tensor) })
+        if let names = directNames {
+            XCTAssertEqual(output.gradients.map(\.name), names, "\(c.name)\(path): the gradients of both paths", file: file, line: line)
+        }
+        directNames = output.gradients.map(\.name)
         for (name, expected) in c.grads {
             guard let g = got[name] else {
-                XCTFail("\(c.name): no gradient for \(name)", file: file, line: line)
+                XCTFail("\(c.name)\(path): no gradient for \(name)", file: file, line: line)
                 continue
             }
-            assertClose(g, expected, rtol: tol.rtol, atolScale: tol.atolScale, "\(c.name) grad.\(name)", file: file, line: line)
+            assertClose(g, expected, rtol: tol.rtol, atolScale: tol.atolScale, "\(c.name)\(path) grad.\(name)", file: file, line: line)
+        }
         }
     }
     return cases.count
 }
+
+/// The `eval` paths every fixture case runs through: `--autodiff` exists where Swift's
+/// _Differentiation module does.
+#if canImport(_Differentiation)
+let autodiffPaths = [false, true]
+#else
+let autodiffPaths = [false]
+#endif
 
 /// Central finite differences in Double of every float64 fixture case of `family`: for each
 /// differentiable input element, (f(x + h) − f(x − h)) / 2h of the summed output must match the
