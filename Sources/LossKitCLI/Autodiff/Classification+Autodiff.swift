@@ -16,10 +16,13 @@ extension CrossEntropyEntry: DifferentiableEntry {
                     input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: smoothing, reduction: r)
             }
         }
-        return try a.differentiating("input", "target") { (input: Tensor<T>, target: Tensor<T>) in
+        return try a.differentiating("input", "target", loss: { (input: Tensor<T>, target: Tensor<T>) in
             Losses.crossEntropy(
                 input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: smoothing, reduction: r)
-        }
+        }, firstOnly: { (input: Tensor<T>, target: Tensor<T>) in
+            Losses.crossEntropy(
+                input: input, target: target, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: smoothing, reduction: r)
+        })
     }
 }
 

@@ -59,22 +59,41 @@ extension Arguments {
         return try result(value, [name], [x], [pullback(try seed(for: value))])
     }
 
-    /// `valueWithPullback` of `loss` at inputs `name1`, `name2`.
+    /// Whether only the first input's gradient is wanted: the call then differentiates `firstOnly`,
+    /// the same loss with the other inputs `@noDerivative`, so the compiler picks the form's
+    /// derivative with respect to the first input alone and no other gradient is computed.
+    private func wantsFirstOnly(_ first: String) -> Bool {
+        wrt.isSubset(of: LossArgument(rawValue: first).map { [$0] } ?? [])
+    }
+
+    /// `valueWithPullback` of `loss` at inputs `name1`, `name2` (of `firstOnly` at `name1`
+    /// when only its gradient is wanted).
     func differentiating<T: LossScalar>(
-        _ name1: String, _ name2: String, loss: @differentiable(reverse) (Tensor<T>, Tensor<T>) -> Tensor<T>
+        _ name1: String, _ name2: String, loss: @differentiable(reverse) (Tensor<T>, Tensor<T>) -> Tensor<T>,
+        firstOnly: @differentiable(reverse) (Tensor<T>, @noDerivative Tensor<T>) -> Tensor<T>
     ) throws -> LossResult<T> {
         let (x1, x2): (Tensor<T>, Tensor<T>) = (try tensor(name1), try tensor(name2))
+        if wantsFirstOnly(name1) {
+            let (value, pullback) = valueWithPullback(at: x1) { x in firstOnly(x, x2) }
+            return try result(value, [name1], [x1], [pullback(try seed(for: value))])
+        }
         let (value, pullback) = valueWithPullback(at: x1, x2, of: loss)
         let (g1, g2) = pullback(try seed(for: value))
         return try result(value, [name1, name2], [x1, x2], [g1, g2])
     }
 
-    /// `valueWithPullback` of `loss` at inputs `name1`, `name2`, `name3`.
+    /// `valueWithPullback` of `loss` at inputs `name1`, `name2`, `name3` (of `firstOnly` at
+    /// `name1` when only its gradient is wanted).
     func differentiating<T: LossScalar>(
         _ name1: String, _ name2: String, _ name3: String,
-        loss: @differentiable(reverse) (Tensor<T>, Tensor<T>, Tensor<T>) -> Tensor<T>
+        loss: @differentiable(reverse) (Tensor<T>, Tensor<T>, Tensor<T>) -> Tensor<T>,
+        firstOnly: @differentiable(reverse) (Tensor<T>, @noDerivative Tensor<T>, @noDerivative Tensor<T>) -> Tensor<T>
     ) throws -> LossResult<T> {
         let (x1, x2, x3): (Tensor<T>, Tensor<T>, Tensor<T>) = (try tensor(name1), try tensor(name2), try tensor(name3))
+        if wantsFirstOnly(name1) {
+            let (value, pullback) = valueWithPullback(at: x1) { x in firstOnly(x, x2, x3) }
+            return try result(value, [name1], [x1], [pullback(try seed(for: value))])
+        }
         let (value, pullback) = valueWithPullback(at: x1, x2, x3, of: loss)
         let (g1, g2, g3) = pullback(try seed(for: value))
         return try result(value, [name1, name2, name3], [x1, x2, x3], [g1, g2, g3])

@@ -9,9 +9,11 @@ extension GANEntry: DifferentiableEntry {
     static func evaluateAutodiff<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         let (objective, side, r) = (try a.choice("objective", as: GANObjective.self), try a.choice("side", as: GANSide.self), try a.reduction())
         if a.has("real") {
-            return try a.differentiating("input", "real") { (input: Tensor<T>, real: Tensor<T>) in
+            return try a.differentiating("input", "real", loss: { (input: Tensor<T>, real: Tensor<T>) in
                 Losses.ganLoss(input: input, real: real, objective: objective, side: side, reduction: r)
-            }
+            }, firstOnly: { (input: Tensor<T>, real: Tensor<T>) in
+                Losses.ganLoss(input: input, real: real, objective: objective, side: side, reduction: r)
+            })
         }
         return try a.differentiating("input") { (input: Tensor<T>) in Losses.ganLoss(input: input, objective: objective, side: side, reduction: r) }
     }

@@ -13,24 +13,36 @@ extension LinearCrossEntropyEntry: DifferentiableEntry {
         switch (a.isInteger("target"), a.has("bias")) {
         case (true, false):
             let target = try a.labels("target")
-            return try a.differentiating("input", "weight") { (input: Tensor<T>, weight: Tensor<T>) in
+            return try a.differentiating("input", "weight", loss: { (input: Tensor<T>, weight: Tensor<T>) in
                 Losses.linearCrossEntropy(
                     input: input, weight: weight, target: target, classWeight: classWeight, ignoreIndex: ignoreIndex,
                     labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
-            }
+            }, firstOnly: { (input: Tensor<T>, weight: Tensor<T>) in
+                Losses.linearCrossEntropy(
+                    input: input, weight: weight, target: target, classWeight: classWeight, ignoreIndex: ignoreIndex,
+                    labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
+            })
         case (true, true):
             let target = try a.labels("target")
-            return try a.differentiating("input", "weight", "bias") { (input: Tensor<T>, weight: Tensor<T>, bias: Tensor<T>) in
+            return try a.differentiating("input", "weight", "bias", loss: { (input: Tensor<T>, weight: Tensor<T>, bias: Tensor<T>) in
                 Losses.linearCrossEntropy(
                     input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex,
                     labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
-            }
+            }, firstOnly: { (input: Tensor<T>, weight: Tensor<T>, bias: Tensor<T>) in
+                Losses.linearCrossEntropy(
+                    input: input, weight: weight, target: target, bias: bias, classWeight: classWeight, ignoreIndex: ignoreIndex,
+                    labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
+            })
         case (false, false):
-            return try a.differentiating("input", "weight", "target") { (input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>) in
+            return try a.differentiating("input", "weight", "target", loss: { (input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>) in
                 Losses.linearCrossEntropy(
                     input: input, weight: weight, target: target, classWeight: classWeight, ignoreIndex: ignoreIndex,
                     labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
-            }
+            }, firstOnly: { (input: Tensor<T>, weight: Tensor<T>, target: Tensor<T>) in
+                Losses.linearCrossEntropy(
+                    input: input, weight: weight, target: target, classWeight: classWeight, ignoreIndex: ignoreIndex,
+                    labelSmoothing: smoothing, reduction: r, chunkSize: chunkSize)
+            })
         case (false, true):
             return try a.differentiating("input", "weight", "target", "bias") { (x: TensorQuadruple<T>) in
                 Losses.linearCrossEntropy(

@@ -8,9 +8,11 @@ import LossKitDifferentiation
 extension MarginRankingEntry: DifferentiableEntry {
     static func evaluateAutodiff<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
         let (target, margin, r): (Tensor<T>, T, Reduction) = (try a.tensor("target"), try a.number("margin"), try a.reduction())
-        return try a.differentiating("input1", "input2") { input1, input2 in
+        return try a.differentiating("input1", "input2", loss: { input1, input2 in
             Losses.marginRankingLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: r)
-        }
+        }, firstOnly: { input1, input2 in
+            Losses.marginRankingLoss(input1: input1, input2: input2, target: target, margin: margin, reduction: r)
+        })
     }
 }
 
