@@ -265,14 +265,14 @@ public func gradientPenalty<T: LossScalar>(
             if let grad {
                 // 2λ(‖g‖ − 1)·g/‖g‖ with g/‖g‖ = (g/m)/s; the zero row passes no gradient.
                 let k = n.norm == 0 ? 0 : scale * 2 * lambda * e / n.scaledNorm
-                GenerativeKernels.scaleRow(g, rowLength, by: k, dividedBy: n.scale, into: grad)
+                GenerativeKernels.scaleRowDividing(g, rowLength, by: k, dividedBy: n.scale, into: grad)
             }
             return lambda * e * e
         }
     case .r1:
         return evaluateRows(input, rowLength: rowLength, valueShape: [batch], wrt: wrt, reduction: reduction) { _, g, grad, scale in
             let n = GenerativeKernels.norm(g, rowLength)
-            if let grad { GenerativeKernels.scaleRow(g, rowLength, by: scale * lambda, dividedBy: 1, into: grad) }
+            if let grad { GenerativeKernels.scaleRowDividing(g, rowLength, by: scale * lambda, dividedBy: 1, into: grad) }
             return lambda / 2 * n.norm * n.norm
         }
     }
@@ -673,7 +673,7 @@ enum GenerativeKernels {
 
     /// out = k · (v / divisor), 8 lanes at a time (divisor 1 skips the division).
     @inlinable
-    static func scaleRow<T: LossScalar>(
+    static func scaleRowDividing<T: LossScalar>(
         _ v: UnsafePointer<T>, _ n: Int, by k: T, dividedBy divisor: T, into out: UnsafeMutablePointer<T>
     ) {
         if divisor == 1 { return LossKit.scaleRow(v, by: k, into: out, n) }

@@ -177,17 +177,6 @@ func labelLanes<T: LossScalar, L: BinaryInteger>(_ l: UnsafePointer<L>, lanes: I
     return v
 }
 
-/// Loads `lanes` ≤ 8 scalars (the rest `pad`).
-@inlinable @inline(__always)
-func loadLanes<T: LossScalar>(_ p: UnsafePointer<T>, _ lanes: Int, pad: T = 0) -> SIMD8<T> {
-    lanes == 8 ? load8(p) : loadPartial(p, lanes, pad: pad)
-}
-
-@inlinable @inline(__always)
-func storeLanes<T: LossScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>, _ lanes: Int) {
-    if lanes == 8 { store8(v, p) } else { storePartial(v, p, lanes) }
-}
-
 /// The softmax of eight positions' C logits (`stride` apart) into `p[0..<C]`, as
 /// exp(x − m)/Σ exp(x − m) with m the maximum. An x equal to m is shifted to exactly 0, so +inf
 /// logits share the probability mass (the limit) instead of giving inf − inf = NaN.

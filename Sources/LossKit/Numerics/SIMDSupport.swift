@@ -184,3 +184,15 @@ extension SIMD8 where Scalar: LossScalar {
     @inlinable @inline(__always)
     static func .!= (a: Self, b: Int) -> ComparisonMask { a .!= Self(repeating: Scalar(b)) }
 }
+
+/// Loads `lanes` ≤ 8 scalars (the rest `pad`).
+@inlinable @inline(__always)
+func loadLanes<T: LossScalar>(_ p: UnsafePointer<T>, _ lanes: Int, pad: T = 0) -> SIMD8<T> {
+    lanes == 8 ? load8(p) : loadPartial(p, lanes, pad: pad)
+}
+
+/// Stores the first `lanes` ≤ 8 lanes of `v`.
+@inlinable @inline(__always)
+func storeLanes<T: LossScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>, _ lanes: Int) {
+    if lanes == 8 { store8(v, p) } else { storePartial(v, p, lanes) }
+}
