@@ -1,0 +1,123 @@
+#if canImport(_Differentiation)
+import _Differentiation
+import XCTest
+import LossKitDifferentiation
+
+/// Every tensor operation's registered derivative against central finite differences in Double:
+/// the gradient of L(x) = Σ w ⊙ op(x) for a fixed random w, so every output element matters.
+final class OperationTests: XCTestCase {
+    /// Checks op's pullback at `x` against finite differences of Σ w ⊙ op(x).
+    func check(_ x: Tensor<Double>, seed: UInt64, _ what: String, file: StaticString = #filePath, line: UInt = #line,
+               _ op: @escaping @differentiable(reverse) (Tensor<Double>) -> Tensor<Double>) {
+        var rng = Seeded(state: seed)
+        let w = rng.tensor(op(x).shape)
+        let g = gradient(at: x) { x in (op(x) * w).sum() }
+        let numeric = numericalGradient(x) { x in (op(x) * w).sum().scalar! }
+        assertMatches(g, numeric, what, file: file, line: line)
+    }
+
+    /// The same for an operation of two tensors, with respect to both.
+    func check2(_ x: Tensor<Double>, _ y: Tensor<Double>, seed: UInt64, _ what: String, file: StaticString = #filePath, line: UInt = #line,
+                _ op: @escaping @differentiable(reverse) (Tensor<Double>, Tensor<Double>) -> Tensor<Double>) {
+        var rng = Seeded(state: seed)
+        let w = rng.tensor(op(x, y).shape)
+        let (_, pullback) = valueWithPullback(at: x, y) { x, y in (op(x, y) * w).sum() }
+        let (gx, gy) = pullback(Tensor(1))
+        assertMatches(gx, numericalGradient(x) { x in (op(x, y) * w).sum().scalar! }, "\(what) wrt first", file: file, line: line)
+        assertMatches(gy, numericalGradient(y) { y in (op(x, y) * w).sum().scalar! }, "\(what) wrt second", file: file, line: line)
+    }
+
+    func testSoftmaxAndLogSoftmaxAlongEveryAxis() {
+        var rng = Seeded(state: 10)
+        let x = rng.tensor([2, 3, 4]).scaledForTest(3)
+        for axis in [0, 1, 2, -1] {
+            check(x, seed: 11, "softmax axis \(axis)") { softmax($0, alongAxis: axis) }
+            check(x, seed: 12, "logSoftmax axis \(axis)") { logSoftmax($0, alongAxis: axis) }
+        }
+        // The rows sum to one, and logSoftmax is the log of softmax.
+        let p = softmax(x, alongAxis: 1).sum(alongAxes: [1])
+        for s in p.scalars { XCTAssertEqual(s, 1, accuracy: 1e-12) }
+        for (a, b) in zip(logSoftmax(x, alongAxis: -1).scalars, softmax(x, alongAxis: -1).scalars) { XCTAssertEqual(a, Double.log(b), accuracy: 1e-12) }
+    }
+
+    func testSumAndMeanAlongAxes() {
+        var rng = Seeded(state: 20)
+        let x = rng.tensor([2, 3, 4])
+        for (axes, keep) in [([0], false), ([1], true), ([0, 2], false), ([-1], true), ([0, 1, 2], false)] {
+            check(x, seed: 21, "sum \(axes) keep \(keep)") { $0.sum(alongAxes: axes, keepingDimensions: keep) }
+            check(x, seed: 22, "mean \(axes) keep \(keep)") { $0.mean(alongAxes: axes, keepingDimensions: keep) }
+        }
+        XCTAssertEqual(x.sum(alongAxes: [1]).shape, [2, 4])
+        XCTAssertEqual(x.sum(alongAxes: [1], keepingDimensions: true).shape, [2, 1, 4])
+        var middle: Double = 0  // the mean over axes 0 and 2 at index 1 of axis 1
+        for n in 0..<2 { for d in 0..<4 { middle += x.scalars[n * 12 + 4 + d] } }
+        XCTAssertEqual(x.mean(alongAxes: [0, 2]).scalars[1], middle / 8, accuracy: 1e-15)
+    }
+
+    func testTransposeSliceGatherConcatenate() {
+        var rng = Seeded(state: 30)
+        let m = rng.tensor([3, 5]), t = rng.tensor([2, 3, 4])
+        check(m, seed: 31, "transposed") { $0.transposed() }
+        check(t, seed: 32, "permutation") { $0.transposed(permutation: [2, 0, 1]) }
+        XCTAssertEqual(m.transposed().scalars[1], m.scalars[5])
+        check(t, seed: 33, "slice axis 1") { $0.slice(alongAxis: 1, 1..<3) }
+        check(t, seed: 34, "slice axis -1") { $0.slice(alongAxis: -1, 0..<1) }
+        XCTAssertEqual(t.slice(alongAxis: 1, 1..<3).shape, [2, 2, 4])
+        check(m, seed: 35, "gather rows with repeats") { $0.gathering(atIndices: [2, 0, 2, 1], alongAxis: 0) }
+        check(t, seed: 36, "gather axis 2") { $0.gathering(atIndices: [3, 3, 0], alongAxis: 2) }
+        XCTAssertEqual(m.gathering(atIndices: [2]).scalars, Array(m.scalars[10..<15]))
+        let u = rng.tensor([2, 1, 4])
+        check2(t, u, seed: 37, "concatenate axis 1") { $0.concatenated(with: $1, alongAxis: 1) }
+        XCTAssertEqual(t.concatenated(with: u, alongAxis: 1).shape, [2, 4, 4])
+    }
+
+    func testConvolutionWithStridePaddingAndDilation() {
+        var rng = Seeded(state: 40)
+        let x = rng.tensor([2, 3, 7, 6]), k = rng.tensor([4, 3, 3, 2])
+        for (stride, padding, dilation) in [((1, 1), (0, 0), (1, 1)), ((2, 1), (1, 2), (1, 1)), ((1, 2), (1, 0), (2, 1))] {
+            check2(x, k, seed: 41, "conv2d s\(stride) p\(padding) d\(dilation)") {
+                conv2d($0, filter: $1, stride: stride, padding: padding, dilation: dilation)
+            }
+        }
+        XCTAssertEqual(conv2d(x, filter: k, stride: (2, 1), padding: (1, 2)).shape, [2, 4, 4, 9])
+    }
+
+    func testPooling() {
+        var rng = Seeded(state: 50)
+        let x = rng.tensor([2, 2, 7, 6])  // distinct values: no ties at the maxima
+        check(x, seed: 51, "maxPool 2x2") { maxPool2d($0, kernel: (2, 2)) }
+        check(x, seed: 52, "maxPool 3x2 stride 2,1 padding 1") { maxPool2d($0, kernel: (3, 2), stride: (2, 1), padding: (1, 1)) }
+        check(x, seed: 53, "avgPool 2x2") { avgPool2d($0, kernel: (2, 2)) }
+        check(x, seed: 54, "avgPool 3x3 stride 2 padding 1") { avgPool2d($0, kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
+        XCTAssertEqual(maxPool2d(x, kernel: (2, 2)).shape, [2, 2, 3, 3])
+    }
+
+    func testMatmul() {
+        var rng = Seeded(state: 60)
+        check2(rng.tensor([3, 4]), rng.tensor([4, 5]), seed: 61, "matmul") { $0.matmul($1) }
+    }
+
+    func testASmallConvNetGradientMatchesFiniteDifferencesOnEveryParameter() {
+        struct ConvNet: Differentiable {
+            var filter: Tensor<Double>, bias: Tensor<Double>, weight: Tensor<Double>
+            @differentiable(reverse)
+            func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> {
+                let h = maxPool2d(relu(conv2d(x, filter: filter, padding: (1, 1)) + bias), kernel: (2, 2))
+                return h.reshaped(to: [2, 3 * 3 * 3]).matmul(weight)
+            }
+        }
+        var rng = Seeded(state: 70)
+        let x = rng.tensor([2, 2, 6, 6]), labels = Tensor<Int32>([1, 3])
+        let model = ConvNet(filter: rng.tensor([3, 2, 3, 3]), bias: rng.tensor([1, 3, 1, 1]), weight: rng.tensor([27, 4]))
+        let g = gradient(at: model) { m in Losses.crossEntropy(input: m(x), target: labels) }
+        func loss(_ m: ConvNet) -> Double { Losses.crossEntropy(input: m(x), target: labels).scalar! }
+        assertMatches(g.filter, numericalGradient(model.filter) { var m = model; m.filter = $0; return loss(m) }, "filter")
+        assertMatches(g.bias, numericalGradient(model.bias) { var m = model; m.bias = $0; return loss(m) }, "bias")
+        assertMatches(g.weight, numericalGradient(model.weight) { var m = model; m.weight = $0; return loss(m) }, "weight")
+    }
+}
+
+extension Tensor where Scalar == Double {
+    func scaledForTest(_ c: Double) -> Tensor { try! Tensor(shape: shape, scalars: scalars.map { $0 * c }) }
+}
+#endif
