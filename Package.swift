@@ -44,7 +44,7 @@ let package = Package(
             dependencies: ["LossKit", "LossKitCLI"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "LossKitDifferentiationTests", dependencies: ["LossKitDifferentiation"]),
+        .testTarget(name: "LossKitDifferentiationTests", dependencies: ["LossKitDifferentiation"], exclude: ["Fixtures"]),
         .testTarget(name: "LossKitDatasetsTests", dependencies: ["LossKitDatasets"]),
         .testTarget(name: "LossKitChartsTests", dependencies: ["LossKitCharts"]),
         .testTarget(
