@@ -92,6 +92,24 @@ final class OperationTests: XCTestCase {
         XCTAssertEqual(maxPool2d(x, kernel: (2, 2)).shape, [2, 2, 3, 3])
     }
 
+    func testConvolutionAndPoolingAreBitwiseIndependentOfTheThreadCount() {
+        // Above the grain each image (pooling: each plane) runs on its own thread.
+        var rng = Seeded(state: 80)
+        let x = rng.tensor([4, 8, 28, 28]), k = rng.tensor([8, 8, 3, 3]), w = rng.tensor([4, 8, 13, 13])
+        func run() -> [[Double]] {
+            let (value, pullback) = valueWithPullback(at: x, k) { x, k in (avgPool2d(maxPool2d(conv2d(x, filter: k), kernel: (2, 2)), kernel: (1, 1)) * w).sum() }
+            let (gx, gk) = pullback(Tensor(1))
+            return [value.scalars, gx.scalars, gk.scalars]
+        }
+        let saved = Parallelism.maximumThreads
+        defer { Parallelism.maximumThreads = saved }
+        Parallelism.maximumThreads = 1
+        let one = run()
+        Parallelism.maximumThreads = 2
+        let two = run()
+        for (a, b) in zip(one, two) { XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern)) }
+    }
+
     func testMatmul() {
         var rng = Seeded(state: 60)
         check2(rng.tensor([3, 4]), rng.tensor([4, 5]), seed: 61, "matmul") { $0.matmul($1) }

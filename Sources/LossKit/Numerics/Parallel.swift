@@ -158,3 +158,15 @@ func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
         DispatchQueue.concurrentPerform(iterations: iterations) { body($0) }
     }
 }
+
+extension Parallelism {
+    /// Runs `body` on contiguous ranges of `0..<count`, split over up to ``maximumThreads``
+    /// threads when the work (`count × workPerItem` element operations) passes the grain, as the
+    /// loss kernels do. The items must be independent (each writes only its own outputs), so the
+    /// split never changes a result. For LossKit's companion modules (the differentiable tensor
+    /// operations).
+    @inlinable
+    public static func forEachRange(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
+        LossKit.forEachRange(count, workPerItem: workPerItem, limit: .max) { _, range in body(range) }
+    }
+}

@@ -80,16 +80,19 @@ struct Convolution2D<T: LossScalar> {
                          dilation: dilation, operation: "conv2d")
         let k = g.c * g.kh * g.kw, positions = g.oh * g.ow
         var cols = [T](repeating: 0, count: g.n * positions * k)
-        input.withUnsafeBufferPointer { p in
-            for n in 0..<g.n { for y in 0..<g.oh { for x in 0..<g.ow {
-                let row = ((n * g.oh + y) * g.ow + x) * k
-                for c in 0..<g.c {
-                    g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
-                        if let offset { cols[row + c * g.kh * g.kw + tap] = p[offset] }
+        input.withUnsafeBufferPointer { p in cols.withUnsafeMutableBufferPointer { out in
+            // Each image writes its own rows: split over the batch above the grain.
+            Parallelism.forEachRange(g.n, workPerItem: positions * k) { images in
+                for n in images { for y in 0..<g.oh { for x in 0..<g.ow {
+                    let row = ((n * g.oh + y) * g.ow + x) * k
+                    for c in 0..<g.c {
+                        g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
+                            if let offset { out[row + c * g.kh * g.kw + tap] = p[offset] }
+                        }
                     }
-                }
-            } } }
-        }
+                } } }
+            }
+        } }
         let o = filter.shape[0]
         columns = Tensor(validShape: [g.n * positions, k], cols)
         let product: Tensor<T>
@@ -110,16 +113,19 @@ struct Convolution2D<T: LossScalar> {
             dColumns = try LossKit.matmul(rows, Tensor(validShape: [o, k], filter.scalars))  // [N·OH·OW, K]
         } catch { preconditionFailure("conv2d pullback: \(error)") }
         var dInput = [T](repeating: 0, count: g.n * g.c * g.h * g.w)
-        dColumns.withUnsafeBufferPointer { pc in
-            for n in 0..<g.n { for y in 0..<g.oh { for x in 0..<g.ow {
-                let row = ((n * g.oh + y) * g.ow + x) * k
-                for c in 0..<g.c {
-                    g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
-                        if let offset { dInput[offset] += pc[row + c * g.kh * g.kw + tap] }
+        dColumns.withUnsafeBufferPointer { pc in dInput.withUnsafeMutableBufferPointer { out in
+            // Each image adds into its own planes only, in the same order whatever the split.
+            Parallelism.forEachRange(g.n, workPerItem: positions * k) { images in
+                for n in images { for y in 0..<g.oh { for x in 0..<g.ow {
+                    let row = ((n * g.oh + y) * g.ow + x) * k
+                    for c in 0..<g.c {
+                        g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
+                            if let offset { out[offset] += pc[row + c * g.kh * g.kw + tap] }
+                        }
                     }
-                }
-            } } }
-        }
+                } } }
+            }
+        } }
         return (Tensor(validShape: [g.n, g.c, g.h, g.w], dInput), Tensor(validShape: filter.shape, dFilter.scalars))
     }
 }
@@ -145,16 +151,18 @@ func _vjpMaxPool2d<T: LossScalar>(
     let g = Window2D(input.shape, kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: (1, 1), operation: "maxPool2d")
     let count = g.n * g.c * g.oh * g.ow
     var out = [T](repeating: 0, count: count), argmax = [Int](repeating: -1, count: count)
-    input.withUnsafeBufferPointer { p in
-        for plane in 0..<(g.n * g.c) { for y in 0..<g.oh { for x in 0..<g.ow {
-            var best = -T.infinity, at = -1
-            g.forEachTap(plane: plane, y: y, x: x) { _, offset in
-                if let offset, at < 0 || p[offset] > best || p[offset].isNaN && !best.isNaN { best = p[offset]; at = offset }
-            }
-            let j = (plane * g.oh + y) * g.ow + x
-            (out[j], argmax[j]) = (best, at)
-        } } }
-    }
+    input.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { out in argmax.withUnsafeMutableBufferPointer { argmax in
+        Parallelism.forEachRange(g.n * g.c, workPerItem: g.oh * g.ow * g.kh * g.kw) { planes in
+            for plane in planes { for y in 0..<g.oh { for x in 0..<g.ow {
+                var best = -T.infinity, at = -1
+                g.forEachTap(plane: plane, y: y, x: x) { _, offset in
+                    if let offset, at < 0 || p[offset] > best || p[offset].isNaN && !best.isNaN { best = p[offset]; at = offset }
+                }
+                let j = (plane * g.oh + y) * g.ow + x
+                (out[j], argmax[j]) = (best, at)
+            } } }
+        }
+    } } }
     let shape = input.shape, outShape = [g.n, g.c, g.oh, g.ow]
     return (Tensor(validShape: outShape, out), { v in
         let v = v.expanded(to: outShape)
@@ -181,23 +189,27 @@ func _vjpAvgPool2d<T: LossScalar>(
     let g = Window2D(input.shape, kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: (1, 1), operation: "avgPool2d")
     let scale = 1 / T(g.kh * g.kw), count = g.n * g.c * g.oh * g.ow
     var out = [T](repeating: 0, count: count)
-    input.withUnsafeBufferPointer { p in
-        for plane in 0..<(g.n * g.c) { for y in 0..<g.oh { for x in 0..<g.ow {
-            var s: T = 0
-            g.forEachTap(plane: plane, y: y, x: x) { _, offset in if let offset { s += p[offset] } }
-            out[(plane * g.oh + y) * g.ow + x] = s * scale
-        } } }
-    }
+    input.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { out in
+        Parallelism.forEachRange(g.n * g.c, workPerItem: g.oh * g.ow * g.kh * g.kw) { planes in
+            for plane in planes { for y in 0..<g.oh { for x in 0..<g.ow {
+                var s: T = 0
+                g.forEachTap(plane: plane, y: y, x: x) { _, offset in if let offset { s += p[offset] } }
+                out[(plane * g.oh + y) * g.ow + x] = s * scale
+            } } }
+        }
+    } }
     let shape = input.shape, outShape = [g.n, g.c, g.oh, g.ow]
     return (Tensor(validShape: outShape, out), { v in
         let v = v.expanded(to: outShape)
         var d = [T](repeating: 0, count: shape.reduce(1, *))
-        v.withUnsafeBufferPointer { pv in
-            for plane in 0..<(g.n * g.c) { for y in 0..<g.oh { for x in 0..<g.ow {
-                let c = pv[(plane * g.oh + y) * g.ow + x] * scale
-                g.forEachTap(plane: plane, y: y, x: x) { _, offset in if let offset { d[offset] += c } }
-            } } }
-        }
+        v.withUnsafeBufferPointer { pv in d.withUnsafeMutableBufferPointer { d in
+            Parallelism.forEachRange(g.n * g.c, workPerItem: g.oh * g.ow * g.kh * g.kw) { planes in
+                for plane in planes { for y in 0..<g.oh { for x in 0..<g.ow {
+                    let c = pv[(plane * g.oh + y) * g.ow + x] * scale
+                    g.forEachTap(plane: plane, y: y, x: x) { _, offset in if let offset { d[offset] += c } }
+                } } }
+            }
+        } }
         return Tensor(validShape: shape, d)
     })
 }
