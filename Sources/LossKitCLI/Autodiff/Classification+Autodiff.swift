@@ -38,16 +38,7 @@ extension NLLEntry: DifferentiableEntry {
 
 extension FocalEntry: DifferentiableEntry {
     static func evaluateAutodiff<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        let scalar: T? = try a.optionalNumber("alpha")
-        let alpha: FocalAlpha<T>?
-        switch (scalar, try a.optionalTensor("alpha") as Tensor<T>?) {
-        case let (s?, nil): alpha = .uniform(s)
-        case let (nil, t?): alpha = .perClass(t)
-        case (nil, nil): alpha = nil
-        case (_?, _?):
-            throw LossError.missingArgument(
-                name: "alpha", reason: "give either the alpha option (one α) or the alpha input (α per class), not both")
-        }
+        let alpha: FocalAlpha<T>? = try Self.alpha(a)
         let (target, gamma, ignoreIndex, r): (Tensor<Int>, T, Int, Reduction) =
             (try a.labels("target"), try a.number("gamma"), try a.integer("ignore-index"), try a.reduction())
         return try a.differentiating("input") { input in

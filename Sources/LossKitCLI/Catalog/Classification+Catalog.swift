@@ -106,17 +106,20 @@ enum FocalEntry: CatalogEntry {
         OptionSpec("ignore-index", default: "-100", "class index whose targets are skipped"),
         OptionSpec.reduction(),
     ]
-    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
-        let scalar: T? = try a.optionalNumber("alpha")
-        let alpha: FocalAlpha<T>?
-        switch (scalar, try a.optionalTensor("alpha") as Tensor<T>?) {
-        case let (s?, nil): alpha = .uniform(s)
-        case let (nil, t?): alpha = .perClass(t)
-        case (nil, nil): alpha = nil
+    /// α from the `alpha` option (one α) or the `alpha` input (α per class), not both.
+    static func alpha<T: LossScalar>(_ a: Arguments) throws -> FocalAlpha<T>? {
+        switch (try a.optionalNumber("alpha") as T?, try a.optionalTensor("alpha") as Tensor<T>?) {
+        case let (s?, nil): return .uniform(s)
+        case let (nil, t?): return .perClass(t)
+        case (nil, nil): return nil
         case (_?, _?):
             throw LossError.missingArgument(
                 name: "alpha", reason: "give either the alpha option (one α) or the alpha input (α per class), not both")
         }
+    }
+
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        let alpha: FocalAlpha<T>? = try Self.alpha(a)
         return try focalLoss(
             input: a.tensor("input"), target: a.labels("target"), alpha: alpha, gamma: a.number("gamma"),
             ignoreIndex: a.integer("ignore-index"), reduction: a.reduction(), wrt: a.wrt)
