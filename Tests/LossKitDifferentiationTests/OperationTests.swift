@@ -121,7 +121,7 @@ final class OperationTests: XCTestCase {
             @differentiable(reverse)
             func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> {
                 let h = maxPool2d(relu(conv2d(x, filter: filter, padding: (1, 1)) + bias), kernel: (2, 2))
-                return h.reshaped(to: [2, 3 * 3 * 3]).matmul(weight)
+                return h.reshaped(to: [2, 3 * 3 * 3]).matmul(weight)  // as in DifferentiableSwift.md
             }
         }
         var rng = Seeded(state: 70)
