@@ -97,7 +97,11 @@ final class OperationTests: XCTestCase {
         var rng = Seeded(state: 80)
         let x = rng.tensor([4, 8, 28, 28]), k = rng.tensor([8, 8, 3, 3]), w = rng.tensor([4, 8, 13, 13])
         func run() -> [[Double]] {
-            let (value, pullback) = valueWithPullback(at: x, k) { x, k in (avgPool2d(maxPool2d(conv2d(x, filter: k), kernel: (2, 2)), kernel: (1, 1)) * w).sum() }
+            let (value, pullback) = valueWithPullback(at: x, k) { x, k in
+                // elementwise operations above the grain (4·8·28·28 elements) split too
+                let y = tanh(x) * x + sigmoid(x) / Tensor(2.0)
+                return (avgPool2d(maxPool2d(conv2d(y, filter: k), kernel: (2, 2)), kernel: (1, 1)) * w).sum()
+            }
             let (gx, gk) = pullback(Tensor(1))
             return [value.scalars, gx.scalars, gk.scalars]
         }
@@ -108,6 +112,28 @@ final class OperationTests: XCTestCase {
         Parallelism.maximumThreads = 2
         let two = run()
         for (a, b) in zip(one, two) { XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern)) }
+    }
+
+    func testActivationsArithmeticAndReshape() {
+        var rng = Seeded(state: 90)
+        let x = rng.tensor([3, 4]), positive = rng.tensor([3, 4]).scaledForTest(0.5) + Tensor(1.0)
+        check(x, seed: 91, "relu") { relu($0) }
+        check(x, seed: 92, "leakyRelu") { leakyRelu($0, slope: 0.2) }
+        check(x, seed: 93, "tanh") { tanh($0) }
+        check(x, seed: 94, "sigmoid") { sigmoid($0) }
+        check(x, seed: 95, "exp") { exp($0) }
+        check(positive, seed: 96, "log") { log($0) }
+        check(x, seed: 97, "negation") { -$0 }
+        check(x, seed: 98, "reshaped") { $0.reshaped(to: [2, 6]) }
+        check(x, seed: 99, "sum") { $0.sum() }
+        check(x, seed: 100, "mean") { $0.mean() }
+        let bias = rng.tensor([4]), column = rng.tensor([3, 1])
+        for (name, y) in [("same shape", positive), ("row bias", bias + Tensor(2.0)), ("column", column + Tensor(2.0)), ("scalar", Tensor(1.5))] {
+            check2(x, y, seed: 101, "+ \(name)") { $0 + $1 }
+            check2(x, y, seed: 102, "- \(name)") { $0 - $1 }
+            check2(x, y, seed: 103, "* \(name)") { $0 * $1 }
+            check2(x, y, seed: 104, "/ \(name)") { $0 / $1 }
+        }
     }
 
     func testMatmul() {

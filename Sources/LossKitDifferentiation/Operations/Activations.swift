@@ -8,12 +8,12 @@ extension Tensor where Scalar: LossScalar {
     func mapWithDerivative(
         _ f: (Scalar) -> Scalar, _ df: @escaping (Scalar, Scalar) -> Scalar
     ) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
-        let y = withUnsafeBufferPointer { $0.map(f) }
+        let y = withUnsafeBufferPointer { p in Tensor.elementwise(p.count) { f(p[$0]) } }
         let shape = self.shape, x = self
         return (Tensor(validShape: shape, y), { v in
             x.withUnsafeBufferPointer { px in
                 v.withUnsafeBufferPointer { pv in
-                    Tensor(validShape: shape, (0..<px.count).map { i in pv[pv.count == 1 ? 0 : i] * df(px[i], y[i]) })
+                    Tensor(validShape: shape, Tensor.elementwise(px.count) { i in pv[pv.count == 1 ? 0 : i] * df(px[i], y[i]) })
                 }
             }
         })

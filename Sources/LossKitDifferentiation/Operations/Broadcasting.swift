@@ -16,21 +16,17 @@ extension Tensor where Scalar: LossScalar {
         _ a: Tensor, _ b: Tensor, operation: String, _ op: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
         if a.shape == b.shape {
-            let s = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
-                [Scalar](unsafeUninitializedCapacity: pa.count) { out, n in
-                    for i in 0..<pa.count { out[i] = op(pa[i], pb[i]) }
-                    n = pa.count
-                }
-            } }
-            return Tensor(validShape: a.shape, s)
+            return Tensor(validShape: a.shape, a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+                elementwise(pa.count) { i in op(pa[i], pb[i]) }
+            } })
         }
         if b.rank == 0 {
             let y = b.scalar ?? 0
-            return Tensor(validShape: a.shape, a.withUnsafeBufferPointer { $0.map { op($0, y) } })
+            return Tensor(validShape: a.shape, a.withUnsafeBufferPointer { pa in elementwise(pa.count) { i in op(pa[i], y) } })
         }
         if a.rank == 0 {
             let x = a.scalar ?? 0
-            return Tensor(validShape: b.shape, b.withUnsafeBufferPointer { $0.map { op(x, $0) } })
+            return Tensor(validShape: b.shape, b.withUnsafeBufferPointer { pb in elementwise(pb.count) { i in op(x, pb[i]) } })
         }
         let shape = broadcastShape(a.shape, b.shape, operation: operation)
         let (sa, sb) = (broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape))
@@ -42,6 +38,19 @@ extension Tensor where Scalar: LossScalar {
             }
         } }
         return Tensor(validShape: shape, s)
+    }
+
+    /// `[f(0), f(1), ..., f(count − 1)]`, in contiguous ranges on several threads above the grain
+    /// (each element is written once, so the result does not depend on the split).
+    @inlinable
+    static func elementwise(_ count: Int, _ f: (Int) -> Scalar) -> [Scalar] {
+        [Scalar](unsafeUninitializedCapacity: count) { out, n in
+            let base = out.baseAddress
+            Parallelism.forEachRange(count, workPerItem: 1) { range in
+                for i in range { (base! + i).initialize(to: f(i)) }
+            }
+            n = count
+        }
     }
 
     /// The sum of `self` over the dimensions that broadcasting stretched to reach `self.shape`
