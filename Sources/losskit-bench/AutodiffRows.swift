@@ -24,6 +24,26 @@ func addAutodiffCases(_ add: (String, () -> () throws -> LossResult<Float>) -> V
         let x = tensor([m], normal(m)), t = tensor([m], uniform(m).map { $0 < 0.5 ? 0 : 1 })
         return { autodiffResult(at: x) { x in Losses.binaryCrossEntropyWithLogits(input: x, target: t) } }
     }
+    // The tensor operations of a small model (scripts/benchmark_operations.py times the same in
+    // PyTorch): value and input gradient of sum(w * op(x)).
+    add("op conv2d 8x16x28x28 k32x16x3x3 p1 autodiff") {
+        let x = tensor([8, 16, 28, 28], normal(8 * 16 * 28 * 28)), k = tensor([32, 16, 3, 3], normal(32 * 16 * 9, scale: 0.1))
+        let w = tensor([8, 32, 28, 28], normal(8 * 32 * 28 * 28))
+        return { autodiffResult(at: x) { x in (conv2d(x, filter: k, padding: (1, 1)) * w).sum() } }
+    }
+    add("op maxPool2d 8x32x28x28 k2 autodiff") {
+        let x = tensor([8, 32, 28, 28], normal(8 * 32 * 28 * 28)), w = tensor([8, 32, 14, 14], normal(8 * 32 * 14 * 14))
+        return { autodiffResult(at: x) { x in (maxPool2d(x, kernel: (2, 2)) * w).sum() } }
+    }
+    add("op elementwise 4M autodiff") {
+        let m = 4 << 20
+        let x = tensor([m], normal(m)), w = tensor([m], normal(m))
+        return { autodiffResult(at: x) { x in ((sigmoid(x) * x + x) * w).sum() } }
+    }
+    add("op softmax 4096x1000 autodiff") {
+        let x = tensor([4096, 1000], normal(4096 * 1000)), w = tensor([4096, 1000], normal(4096 * 1000))
+        return { autodiffResult(at: x) { x in (softmax(x, alongAxis: 1) * w).sum() } }
+    }
 }
 #else
 func addAutodiffCases(_ add: (String, () -> () throws -> LossResult<Float>) -> Void) {}
