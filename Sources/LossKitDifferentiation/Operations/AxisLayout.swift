@@ -9,8 +9,7 @@ struct AxisLayout {
     /// naming `operation` when the axis is out of range.
     @inlinable
     init(_ shape: [Int], axis: Int, operation: String) {
-        let a = axis < 0 ? axis + shape.count : axis
-        precondition(a >= 0 && a < shape.count, "\(operation): axis \(axis) is out of range for shape \(shape)")
+        let a = normalizedAxis(axis, rank: shape.count, operation: operation)
         outer = shape[..<a].reduce(1, *)
         count = shape[a]
         inner = shape[(a + 1)...].reduce(1, *)

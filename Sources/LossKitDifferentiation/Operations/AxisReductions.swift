@@ -23,7 +23,8 @@ extension Tensor where Scalar: LossScalar {
     func _vjpSum(alongAxes axes: [Int], keepingDimensions: Bool) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
         let shape = self.shape, kept = keptShape(axes, operation: "sum(alongAxes:)")
         return (sum(alongAxes: axes, keepingDimensions: keepingDimensions), { v in
-            let k = v.rank == 0 && v.count == 1 && kept.reduce(1, *) != 1 ? v.expanded(to: kept) : Tensor(validShape: kept, v.scalars)
+            // The cotangent has the kept or the squeezed shape (same elements), or is the 0-d zero.
+            let k = v.count == kept.reduce(1, *) ? Tensor(validShape: kept, v.scalars) : v.expanded(to: kept)
             return Tensor.broadcasting(k, Tensor(validShape: shape, Array(repeating: 0, count: shape.reduce(1, *))), operation: "sum pullback") { a, _ in a }
         })
     }
@@ -33,15 +34,15 @@ extension Tensor where Scalar: LossScalar {
     @inlinable
     @differentiable(reverse)
     public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
-        sum(alongAxes: axes, keepingDimensions: keepingDimensions).scaled(by: 1 / elementCount(alongAxes: axes))
+        sum(alongAxes: axes, keepingDimensions: keepingDimensions) * Tensor(1 / elementCount(alongAxes: axes))
     }
 
     @inlinable
     @derivative(of: mean(alongAxes:keepingDimensions:))
     func _vjpMean(alongAxes axes: [Int], keepingDimensions: Bool) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
         let (value, pullback) = _vjpSum(alongAxes: axes, keepingDimensions: keepingDimensions)
-        let c = 1 / elementCount(alongAxes: axes)
-        return (value.scaled(by: c), { v in pullback(v).scaled(by: c) })
+        let c = Tensor(1 / elementCount(alongAxes: axes))
+        return (value * c, { v in pullback(v) * c })
     }
 
     /// The number of elements one entry of a reduction over `axes` sums.
@@ -51,10 +52,6 @@ extension Tensor where Scalar: LossScalar {
         for a in Set(axes.map({ normalizedAxis($0, rank: rank, operation: "mean(alongAxes:)") })) { n *= shape[a] }
         return Scalar(n)
     }
-
-    /// Every element times `c` (not differentiable; used by derivatives).
-    @inlinable
-    func scaled(by c: Scalar) -> Tensor { Tensor(validShape: shape, withUnsafeBufferPointer { $0.map { $0 * c } }) }
 
     /// The shape with every axis in `axes` set to 1.
     @inlinable

@@ -96,7 +96,7 @@ struct Convolution2D<T: LossScalar> {
         let o = filter.shape[0]
         columns = Tensor(validShape: [g.n * positions, k], cols)
         let product: Tensor<T>
-        do { product = try LossKit.matmul(columns, Tensor(validShape: [o, k], filter.scalars), transposeB: true) }
+        do { product = try LossKit.matmul(columns, filter.reshaped(to: [o, k]), transposeB: true) }
         catch { preconditionFailure("conv2d: \(error)") }
         // [N, OH·OW, O] → [N, O, OH, OW]
         value = product.reshaped(to: [g.n, positions, o]).transposed(permutation: [0, 2, 1]).reshaped(to: [g.n, o, g.oh, g.ow])
@@ -110,7 +110,7 @@ struct Convolution2D<T: LossScalar> {
         let dFilter: Tensor<T>, dColumns: Tensor<T>
         do {
             dFilter = try LossKit.matmul(rows, columns, transposeA: true)            // [O, K]
-            dColumns = try LossKit.matmul(rows, Tensor(validShape: [o, k], filter.scalars))  // [N·OH·OW, K]
+            dColumns = try LossKit.matmul(rows, filter.reshaped(to: [o, k]))  // [N·OH·OW, K]
         } catch { preconditionFailure("conv2d pullback: \(error)") }
         var dInput = [T](repeating: 0, count: g.n * g.c * g.h * g.w)
         dColumns.withUnsafeBufferPointer { pc in dInput.withUnsafeMutableBufferPointer { out in
@@ -126,7 +126,7 @@ struct Convolution2D<T: LossScalar> {
                 } } }
             }
         } }
-        return (Tensor(validShape: [g.n, g.c, g.h, g.w], dInput), Tensor(validShape: filter.shape, dFilter.scalars))
+        return (Tensor(validShape: [g.n, g.c, g.h, g.w], dInput), dFilter.reshaped(to: filter.shape))
     }
 }
 

@@ -42,8 +42,8 @@ extension Tensor where Scalar: LossScalar {
     func _vjpTransposed(permutation: [Int]) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
         var inverse = [Int](repeating: 0, count: permutation.count)
         for (i, p) in permutation.enumerated() { inverse[p] = i }
-        let shape = transposed(permutation: permutation).shape
-        return (transposed(permutation: permutation), { v in v.expanded(to: shape).transposed(permutation: inverse) })
+        let value = transposed(permutation: permutation)
+        return (value, { v in v.expanded(to: value.shape).transposed(permutation: inverse) })
     }
 
     /// The matrix transpose of a rank-2 tensor (stops otherwise).
