@@ -671,22 +671,13 @@ enum RegressionKernels {
     @inlinable @inline(__always)
     static func logCosh<T: LossScalar>(_ e: SIMD8<T>) -> LaneTerms<T> {
         let ln2 = SIMD8<T>(repeating: 0.693147180559945309417232121458176568)
-        let one = SIMD8<T>(repeating: 1)
-        let a = e.magnitudeLanes
-        let small = a .< one
-        let x = -2 * a
-        let E = T.vexp(x)  // e^(−2|e|) ∈ [0, 1]
-        // 1 − E accurately for small |e| (Kahan's expm1: (E − 1)·x / log E), and directly where
-        // E ≤ e^(−2) so there is no cancellation (and log E may be −inf).
-        let kahan = ((1 - E) * (x / T.vlog(E))).replacing(with: -x, where: E .== one)
-        let m = (1 - E).replacing(with: kahan, where: small)
-        let t = m / (2 - m)  // tanh |e|
+        let h = HyperbolicLanes(e)
+        let t = h.tanhMagnitude
         // One log1p: of −tanh² for |e| < 1 (log cosh = −½·log1p(−tanh²)), of E otherwise
         // (log cosh = |e| + log1p(E) − log 2).
-        let l = vlog1p(E.replacing(with: -t * t, where: small))
-        let loss = (a + l - ln2).replacing(with: -0.5 * l, where: small)
-        let g = t.replacing(with: -t, where: e .< 0).replacing(with: e, where: e.nanLanes)
-        return LaneTerms(loss: loss, d0: g, d1: -g)
+        let l = vlog1p(h.E.replacing(with: -t * t, where: h.small))
+        let loss = (h.magnitude + l - ln2).replacing(with: -0.5 * l, where: h.small)
+        return LaneTerms(loss: loss, d0: h.tanh, d1: -h.tanh)
     }
 
     @inlinable @inline(__always)

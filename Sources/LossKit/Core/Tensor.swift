@@ -58,6 +58,26 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         self.storage = .owned(scalars)
     }
 
+    /// Creates a tensor of `shape` whose elements `initializer` writes, every one of them, through
+    /// a pointer to the aligned, recycled storage LossKit's own results use (see
+    /// ``ResultMemory``): the way for companion modules' kernels to produce tensors without an
+    /// intermediate array. The memory is uninitialized (it may hold an earlier result).
+    ///
+    /// ```swift
+    /// let y = try Tensor<Float>(shape: [n], initializingWith: { out in
+    ///     Lanewise.map(count: n, x, into: out.baseAddress!) { Lanewise.sigmoid($0) }
+    /// })
+    /// ```
+    ///
+    /// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if a dimension is negative.
+    @inlinable
+    public init(shape: [Int], initializingWith initializer: (UnsafeMutableBufferPointer<Scalar>) -> Void) throws(LossError) {
+        let count = try Tensor.elementCount(of: shape, argument: "shape")
+        let buffer = TensorBuffer<Scalar>(uninitializedCount: count)
+        initializer(buffer.buffer)
+        self.init(uncheckedShape: shape, scalars: buffer)
+    }
+
     /// Internal initializer for shapes already known to match.
     @inlinable
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {

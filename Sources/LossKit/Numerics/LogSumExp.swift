@@ -93,6 +93,8 @@ func normalizedAxis(_ axis: Int, rank: Int, argument: String, shape: [Int]) thro
 
 /// Applies `body(row pointer, output pointer)` to every row along `axis` and returns a tensor of
 /// the input's shape (or with `axis` removed when `keepAxis` is false and `body` writes one value).
+/// Rows are split over threads above the grain; each writes only its own outputs, so the result
+/// does not depend on the split.
 @inlinable
 func mapRows<T: LossScalar>(
     _ x: Tensor<T>, axis: Int, outputPerRow: Int,
@@ -103,13 +105,27 @@ func mapRows<T: LossScalar>(
         let xp = base(xb)
         return makeBuffers(count: outer * inner * outputPerRow, wanted: [true]) { out in
             let op = out[0]!
-            for o in 0..<outer {
-                for j in 0..<inner {
-                    let row = xp + o * extent * inner + j
-                    body(row, extent, inner, op + (o * inner * outputPerRow) + j, inner)
+            forEachRange(outer * inner, workPerItem: max(1, extent), limit: .max) { _, rows in
+                for r in rows {
+                    let (o, j) = r.quotientAndRemainder(dividingBy: inner)
+                    body(xp + o * extent * inner + j, extent, inner, op + (o * inner * outputPerRow) + j, inner)
                 }
             }
         }[0]!
+    }
+}
+
+/// out[i·stride] = f(row[i·stride]) for the `n` elements of a row, 8 lanes at a time when the row
+/// is contiguous; a strided row computes each element in the lanes of a splat, so both give the
+/// same bits.
+@inlinable @inline(__always)
+func mapRow<T: LossScalar>(
+    _ row: UnsafePointer<T>, _ n: Int, stride: Int, into out: UnsafeMutablePointer<T>, _ f: (SIMD8<T>) -> SIMD8<T>
+) {
+    if stride == 1 {
+        LaneMapBlock(a: row, b: row, c: row, out: out).run(0..<n) { x, _, _ in f(x) }
+    } else {
+        for i in 0..<n { out[i * stride] = f(SIMD8(repeating: row[i * stride]))[0] }
     }
 }
 
@@ -142,8 +158,8 @@ public func logSumExp<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(Loss
 public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(LossError) -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
-        let lse = stridedLogSumExp(row, n, stride: stride).lse
-        for i in 0..<n { out[i * stride] = row[i * stride] - lse }
+        let lse = SIMD8(repeating: stridedLogSumExp(row, n, stride: stride).lse)
+        mapRow(row, n, stride: stride, into: out) { $0 - lse }
     }
     return Tensor(uncheckedShape: x.shape, scalars: values)
 }
@@ -155,8 +171,8 @@ public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(Los
 public func softmax<T: LossScalar>(_ x: Tensor<T>, axis: Int = -1) throws(LossError) -> Tensor<T> {
     let a = try normalizedAxis(axis, rank: x.rank, argument: "input", shape: x.shape)
     let values = mapRows(x, axis: a, outputPerRow: x.shape[a]) { row, n, stride, out, _ in
-        let lse = stridedLogSumExp(row, n, stride: stride).lse
-        for i in 0..<n { out[i * stride] = T.exp(row[i * stride] - lse) }
+        let lse = SIMD8(repeating: stridedLogSumExp(row, n, stride: stride).lse)
+        mapRow(row, n, stride: stride, into: out) { T.vexp($0 - lse) }
     }
     return Tensor(uncheckedShape: x.shape, scalars: values)
 }

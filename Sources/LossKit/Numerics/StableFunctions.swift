@@ -91,3 +91,33 @@ func vsoftplusAndSigmoid<T: LossScalar>(_ x: SIMD8<T>) -> (softplus: SIMD8<T>, s
     let g = LogisticLanes(x)
     return (x.positivePart + g.l, g.sigmoid)
 }
+
+/// tanh of 8 lanes from one exponential, accurate to a few ulp relative to itself for every e:
+/// E = e^(−2|e|), m = 1 − E (by Kahan's expm1, (E − 1)·x / log E with x = −2|e|, for |e| < 1,
+/// so tiny |e| loses nothing to cancellation), tanh|e| = m / (2 − m), and the sign of e.
+@usableFromInline
+struct HyperbolicLanes<T: LossScalar> {
+    /// |e|.
+    @usableFromInline var magnitude: SIMD8<T>
+    /// The lanes with |e| < 1.
+    @usableFromInline var small: SIMD8<T>.ComparisonMask
+    /// e^(−2|e|) ∈ [0, 1].
+    @usableFromInline var E: SIMD8<T>
+    /// tanh |e|.
+    @usableFromInline var tanhMagnitude: SIMD8<T>
+    /// tanh e (NaN lanes stay NaN).
+    @usableFromInline var tanh: SIMD8<T>
+
+    @inlinable @inline(__always)
+    init(_ e: SIMD8<T>) {
+        let one = SIMD8<T>(repeating: 1)
+        magnitude = e.magnitudeLanes
+        small = magnitude .< one
+        let x = -2 * magnitude
+        E = T.vexp(x)
+        let kahan = ((1 - E) * (x / T.vlog(E))).replacing(with: -x, where: E .== one)
+        let m = (1 - E).replacing(with: kahan, where: small)
+        tanhMagnitude = m / (2 - m)
+        tanh = tanhMagnitude.replacing(with: -tanhMagnitude, where: e .< 0).replacing(with: e, where: e.nanLanes)
+    }
+}
