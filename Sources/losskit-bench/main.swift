@@ -12,7 +12,7 @@
 // both sides. After timing, one more run gives `value_bits` (the value's Float.bitPattern) and
 // `gradient_hash` (FNV-1a over the bit patterns of every gradient element), which must not depend
 // on the thread count. --all-times adds "times": every timed run in milliseconds, in order.
-// --no-reuse sets ResultMemory.reuseLimit = 0, so results of 32 MiB or more are fresh memory
+// --no-reuse sets ResultMemory.reuseLimit = 0, so results of 4 MiB or more are fresh memory
 // on every run (as PyTorch's are): it shows what the reuse saves.
 //
 // --stream: the machine's memory bandwidth, measured like STREAM's triad a[i] = b[i] + s·c[i] on

@@ -17,12 +17,15 @@ import Darwin
 ///   (`madvise(MADV_HUGEPAGE)`, Linux only), so memory that is fresh when a kernel first writes
 ///   it takes one page fault per 2 MiB instead of one per 4 KiB: on the benchmark machine (THP
 ///   in `madvise` mode, the common default) first-touching 128 MiB took 6 ms instead of 44 ms;
-/// - from 32 MiB on (above the largest block glibc's `malloc` recycles instead of returning it
-///   to the system, so such a block would always be fresh memory) the allocation is
-///   2 MiB-aligned, so all of it is huge pages, and when freed it goes to ``ResultMemory``'s
-///   reuse pool instead of back to the system. Smaller blocks are reused by `malloc` itself from
-///   one call to the next, already mapped; aligning them to 2 MiB would only pad each with up
-///   to 2 MiB of heap.
+/// - from 4 MiB on the allocation is 2 MiB-aligned, so all of it is huge pages, and when freed
+///   it goes to ``ResultMemory``'s reuse pool instead of back to the system. glibc's `malloc`
+///   recycles a freed block of up to 32 MiB itself, but only while the free memory at the top of
+///   its heap stays under its trim threshold (twice the largest block it has recycled): an
+///   autodiff step holds a dozen 16 MiB results at once and frees them together, so glibc
+///   returned them and every step started on fresh pages (`op elementwise 4M autodiff` 26.9 ms
+///   with the pool from 32 MiB, 18.1 ms from 4 MiB; softmax 4096×1000 13.3 → 8.5 ms; the loss
+///   rows unchanged within noise). Smaller blocks are left to `malloc`; aligning them to 2 MiB
+///   would only pad each with up to 2 MiB of heap.
 ///
 /// The alignment is made by hand (a plain `malloc` of the size plus the alignment, rounded up
 /// inside), not by `posix_memalign`: glibc cannot reuse a freed `memalign` block for the next
@@ -83,8 +86,8 @@ final class TensorBuffer<Scalar>: @unchecked Sendable {
 
 /// How LossKit recycles the memory of large results.
 ///
-/// A result of 32 MiB or more (a cross-entropy gradient over a large vocabulary, say) is
-/// allocated outside `malloc`'s heap, and memory fresh from the system must be zeroed and mapped
+/// A result of 4 MiB or more (a cross-entropy gradient over a large vocabulary, the activations
+/// of an autodiff step) may be memory fresh from the system, which must be zeroed and mapped
 /// by the kernel page by page when it is first written: for a 128 MiB gradient that was more
 /// time than computing it. So when such a result is freed, LossKit keeps its memory, up to
 /// ``reuseLimit`` bytes in all, and the next result of exactly the same size takes it over
@@ -109,7 +112,7 @@ public enum ResultMemory {
     /// The huge page size (x86-64 and arm64 Linux with 4 KiB base pages).
     static var hugePageSize: Int { 2 << 20 }
     /// Allocations from this size on are 2 MiB-aligned and reused.
-    static var largeSize: Int { 32 << 20 }
+    static var largeSize: Int { 4 << 20 }
 
     nonisolated(unsafe) private static var limit = 256 << 20
     nonisolated(unsafe) private static var pool: [(bytes: Int, pointer: UnsafeMutableRawPointer)] = []
