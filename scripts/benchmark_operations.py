@@ -26,6 +26,7 @@ ROWS = {
     "op conv2d 8x16x28x28 k32x16x3x3 p1 autodiff": ([8, 16, 28, 28], lambda x, k: F.conv2d(x, k, padding=1), [32, 16, 3, 3]),
     "op maxPool2d 8x32x28x28 k2 autodiff": ([8, 32, 28, 28], lambda x: F.max_pool2d(x, 2), None),
     "op elementwise 4M autodiff": ([4 << 20], lambda x: torch.sigmoid(x) * x + x, None),
+    "op bias-relu 4096x1000 autodiff": ([4096, 1000], lambda x, b: torch.relu(x + b), [1000]),
     "op softmax 4096x1000 autodiff": ([4096, 1000], lambda x: torch.softmax(x, 1), None),
 }
 

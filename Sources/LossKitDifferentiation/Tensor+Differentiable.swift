@@ -33,6 +33,23 @@ extension Tensor: AdditiveArithmetic where Scalar: LossScalar {
         let (ls, rs) = (lhs.shape, rhs.shape)
         return (lhs - rhs, { v in (v.summed(toShape: ls), Tensor.zero - v.summed(toShape: rs)) })
     }
+
+    /// With a constant operand (a bias the caller does not train), the compiler picks this: the
+    /// cotangent is not summed to the other operand's shape.
+    @inlinable
+    @derivative(of: +, wrt: lhs)
+    static func _vjpAddLeft(lhs: Tensor, rhs: Tensor) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
+        let ls = lhs.shape
+        return (lhs + rhs, { v in v.summed(toShape: ls) })
+    }
+
+    /// With a constant subtrahend, the compiler picks this: no negated copy of the cotangent.
+    @inlinable
+    @derivative(of: -, wrt: lhs)
+    static func _vjpSubtractLeft(lhs: Tensor, rhs: Tensor) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
+        let ls = lhs.shape
+        return (lhs - rhs, { v in v.summed(toShape: ls) })
+    }
 }
 
 /// `Tensor` is its own tangent vector.

@@ -40,6 +40,11 @@ func addAutodiffCases(_ add: (String, () -> () throws -> LossResult<Float>) -> V
         let x = tensor([m], normal(m)), w = tensor([m], normal(m))
         return { autodiffResult(at: x) { x in ((sigmoid(x) * x + x) * w).sum() } }
     }
+    add("op bias-relu 4096x1000 autodiff") {
+        let x = tensor([4096, 1000], normal(4096 * 1000)), b = tensor([1000], normal(1000))
+        let w = tensor([4096, 1000], normal(4096 * 1000))
+        return { autodiffResult(at: x) { x in (relu(x + b) * w).sum() } }
+    }
     add("op softmax 4096x1000 autodiff") {
         let x = tensor([4096, 1000], normal(4096 * 1000)), w = tensor([4096, 1000], normal(4096 * 1000))
         return { autodiffResult(at: x) { x in (softmax(x, alongAxis: 1) * w).sum() } }

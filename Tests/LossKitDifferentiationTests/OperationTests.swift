@@ -1,5 +1,6 @@
 #if canImport(_Differentiation)
 import _Differentiation
+import Foundation
 import XCTest
 import LossKitDifferentiation
 
@@ -92,18 +93,22 @@ final class OperationTests: XCTestCase {
         XCTAssertEqual(maxPool2d(x, kernel: (2, 2)).shape, [2, 2, 3, 3])
     }
 
-    func testConvolutionAndPoolingAreBitwiseIndependentOfTheThreadCount() {
-        // Above the grain each image (pooling: each plane) runs on its own thread.
+    func testOperationsAreBitwiseIndependentOfTheThreadCount() {
+        // Above the grain each image (pooling: each plane) runs on its own thread, elementwise
+        // operations and sums split into fixed blocks, softmax rows over threads.
         var rng = Seeded(state: 80)
         let x = rng.tensor([4, 8, 28, 28]), k = rng.tensor([8, 8, 3, 3]), w = rng.tensor([4, 8, 13, 13])
+        let z = rng.tensor([64, 1024]), bias = rng.tensor([1024]), v = rng.tensor([64, 1024])
         func run() -> [[Double]] {
-            let (value, pullback) = valueWithPullback(at: x, k) { x, k in
-                // elementwise operations above the grain (4·8·28·28 elements) split too
+            let (value, pullback) = valueWithPullback(at: x, k, z) { x, k, z in
                 let y = tanh(x) * x + sigmoid(x) / Tensor(2.0)
-                return (avgPool2d(maxPool2d(conv2d(y, filter: k), kernel: (2, 2)), kernel: (1, 1)) * w).sum()
+                let conv = (avgPool2d(maxPool2d(conv2d(y, filter: k), kernel: (2, 2)), kernel: (1, 1)) * w).sum()
+                let rows = z * z + bias  // 65536 elements: four blocks of the grain
+                let soft = (softmax(rows, alongAxis: 1) * v).sum() + (logSoftmax(rows, alongAxis: 1) * v).mean()
+                return conv + soft + (relu(rows) * leakyRelu(rows) + exp(tanh(rows))).sum(alongAxes: [0]).sum()
             }
-            let (gx, gk) = pullback(Tensor(1))
-            return [value.scalars, gx.scalars, gk.scalars]
+            let (gx, gk, gz) = pullback(Tensor(1))
+            return [value.scalars, gx.scalars, gk.scalars, gz.scalars]
         }
         let saved = Parallelism.maximumThreads
         defer { Parallelism.maximumThreads = saved }
@@ -112,6 +117,24 @@ final class OperationTests: XCTestCase {
         Parallelism.maximumThreads = 2
         let two = run()
         for (a, b) in zip(one, two) { XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern)) }
+    }
+
+    func testActivationsAtExtremeInputs() {
+        // References: the platform's scalar tanh, exp and log in Double.
+        let x = Tensor([1e-300, -1e-30, 1e-8, 0.5, -3, 20, -20, 1000, -1000, .infinity, -.infinity] as [Double])
+        let t = tanh(x).scalars, s = sigmoid(x).scalars
+        for (i, value) in x.scalars.enumerated() {
+            XCTAssertEqual(t[i], Foundation.tanh(value), accuracy: 4 * Foundation.tanh(value).magnitude.ulp, "tanh(\(value))")
+            let sigma = value >= 0 ? 1 / (1 + Foundation.exp(-value)) : Foundation.exp(value) / (1 + Foundation.exp(value))
+            XCTAssertEqual(s[i], sigma, accuracy: 4 * sigma.ulp, "sigmoid(\(value))")
+        }
+        XCTAssertEqual(exp(Tensor([1000, -1000] as [Double])).scalars, [.infinity, 0])
+        XCTAssertEqual(log(Tensor([0, 1] as [Double])).scalars, [-.infinity, 0])
+        XCTAssertTrue(relu(Tensor([Double.nan])).scalars[0].isNaN, "relu keeps NaN, as PyTorch")
+        XCTAssertTrue(tanh(Tensor([Double.nan])).scalars[0].isNaN)
+        // Their gradients stay finite at the extremes: 1 − tanh² and σ(1 − σ) are 0, not NaN.
+        let g = gradient(at: Tensor([1000, -1000] as [Double])) { (tanh($0) + sigmoid($0)).sum() }
+        XCTAssertEqual(g.scalars, [0, 0])
     }
 
     func testActivationsArithmeticAndReshape() {

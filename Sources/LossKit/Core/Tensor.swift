@@ -78,6 +78,26 @@ public struct Tensor<Scalar>: @unchecked Sendable {
         self.init(uncheckedShape: shape, scalars: buffer)
     }
 
+    /// The same elements in C order with another shape of the same element count, sharing this
+    /// tensor's storage: no copy (unlike building a tensor from ``scalars``).
+    ///
+    /// ```swift
+    /// let row = try Tensor([1, 2, 3, 4, 5, 6] as [Float]).withShape([2, 3])   // shape [2, 3]
+    /// ```
+    ///
+    /// - Throws: ``LossError/invalidShape(argument:shape:reason:)`` if a dimension is negative or
+    ///   the element count of `shape` differs from ``count``.
+    public func withShape(_ shape: [Int]) throws(LossError) -> Tensor {
+        try Tensor.check(shape, holds: count, argument: "shape")
+        return Tensor(uncheckedShape: shape, storage: storage)
+    }
+
+    @usableFromInline
+    init(uncheckedShape shape: [Int], storage: Storage) {
+        self.shape = shape
+        self.storage = storage
+    }
+
     /// Internal initializer for shapes already known to match.
     @inlinable
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {

@@ -15,6 +15,20 @@ extension Tensor where Scalar: LossScalar {
         (lhs * rhs, { v in ((v * rhs).summed(toShape: lhs.shape), (v * lhs).summed(toShape: rhs.shape)) })
     }
 
+    // One-sided derivatives: with a constant operand (weights, masks, a scale) the compiler picks
+    // these, and the other operand's gradient, a whole tensor, is never computed.
+    @inlinable
+    @derivative(of: *, wrt: lhs)
+    static func _vjpMultiplyLeft(lhs: Tensor, rhs: Tensor) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
+        (lhs * rhs, { v in (v * rhs).summed(toShape: lhs.shape) })
+    }
+
+    @inlinable
+    @derivative(of: *, wrt: rhs)
+    static func _vjpMultiplyRight(lhs: Tensor, rhs: Tensor) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
+        (lhs * rhs, { v in (v * lhs).summed(toShape: rhs.shape) })
+    }
+
     /// The elementwise quotient under broadcasting.
     @inlinable
     @differentiable(reverse)
@@ -30,6 +44,12 @@ extension Tensor where Scalar: LossScalar {
             let dl = v / rhs
             return (dl.summed(toShape: lhs.shape), (Tensor.zero - dl * q).summed(toShape: rhs.shape))
         })
+    }
+
+    @inlinable
+    @derivative(of: /, wrt: lhs)
+    static func _vjpDivideLeft(lhs: Tensor, rhs: Tensor) -> (value: Tensor, pullback: (Tensor) -> Tensor) {
+        (lhs / rhs, { v in (v / rhs).summed(toShape: lhs.shape) })
     }
 
     /// The elementwise negation.

@@ -15,7 +15,7 @@ extension Tensor where Scalar: LossScalar {
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let kept = keptShape(axes, operation: "sum(alongAxes:)")
         let s = summed(toShape: kept)
-        return keepingDimensions ? s : Tensor(validShape: squeezedShape(axes), s.scalars)
+        return keepingDimensions ? s : s.viewed(as: squeezedShape(axes))
     }
 
     @inlinable
@@ -24,8 +24,8 @@ extension Tensor where Scalar: LossScalar {
         let shape = self.shape, kept = keptShape(axes, operation: "sum(alongAxes:)")
         return (sum(alongAxes: axes, keepingDimensions: keepingDimensions), { v in
             // The cotangent has the kept or the squeezed shape (same elements), or is the 0-d zero.
-            let k = v.count == kept.reduce(1, *) ? Tensor(validShape: kept, v.scalars) : v.expanded(to: kept)
-            return Tensor.broadcasting(k, Tensor(validShape: shape, Array(repeating: 0, count: shape.reduce(1, *))), operation: "sum pullback") { a, _ in a }
+            let k = v.count == kept.reduce(1, *) ? v.viewed(as: kept) : v.expanded(to: kept)
+            return k.broadcast(to: shape)
         })
     }
 

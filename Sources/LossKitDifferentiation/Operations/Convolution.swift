@@ -63,12 +63,18 @@ func _vjpConv2d<T: LossScalar>(
     return (conv.value, { v in conv.pullback(v.expanded(to: conv.value.shape)) })
 }
 
-/// One convolution's im2col matrix and result, kept for its pullback.
+/// One convolution's column matrix and result, kept for its pullback.
+///
+/// The columns are Caffe's im2col layout, [C·kH·kW, N·OH·OW]: row (c, i, j) holds tap (i, j) of
+/// channel c at every output position, so along an output row it is a contiguous (stride 1) or
+/// evenly strided run of an input row. Then filter [O, K] · columns is [O, N·OH·OW], whose
+/// rows of OH·OW elements are copied to [N, O, OH, OW]. im2col and col2im are split over the
+/// (image, channel) planes, each writing only its own: results do not depend on the split.
 @usableFromInline
 struct Convolution2D<T: LossScalar> {
     @usableFromInline let window: Window2D
     @usableFromInline let filter: Tensor<T>
-    /// [N·OH·OW, C·kH·kW]
+    /// [C·kH·kW, N·OH·OW]
     @usableFromInline let columns: Tensor<T>
     @usableFromInline let value: Tensor<T>
 
@@ -78,55 +84,105 @@ struct Convolution2D<T: LossScalar> {
                      "conv2d: filter \(filter.shape) must be [O, C, kH, kW] with C = \(input.rank == 4 ? input.shape[1] : -1) of input \(input.shape)")
         let g = Window2D(input.shape, kernel: (filter.shape[2], filter.shape[3]), stride: stride, padding: padding,
                          dilation: dilation, operation: "conv2d")
-        let k = g.c * g.kh * g.kw, positions = g.oh * g.ow
-        var cols = [T](repeating: 0, count: g.n * positions * k)
-        input.withUnsafeBufferPointer { p in cols.withUnsafeMutableBufferPointer { out in
-            // Each image writes its own rows: split over the batch above the grain.
-            Parallelism.forEachRange(g.n, workPerItem: positions * k) { images in
-                for n in images { for y in 0..<g.oh { for x in 0..<g.ow {
-                    let row = ((n * g.oh + y) * g.ow + x) * k
-                    for c in 0..<g.c {
-                        g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
-                            if let offset { out[row + c * g.kh * g.kw + tap] = p[offset] }
+        let k = g.c * g.kh * g.kw, o = filter.shape[0]
+        columns = input.withUnsafeBufferPointer { p in
+            Tensor<T>(validShape: [k, g.n * g.oh * g.ow]) { out in
+                Parallelism.forEachRange(g.n * g.c, workPerItem: g.kh * g.kw * g.oh * g.ow) { planes in
+                    for plane in planes { g.forEachRun(plane: plane) { run, input, x, count in
+                        let dst = out + run
+                        if let input {
+                            if g.sw == 1 {
+                                dst.initialize(repeating: 0, count: x.lowerBound)
+                                (dst + x.lowerBound).initialize(from: p.baseAddress! + input, count: x.count)
+                                (dst + x.upperBound).initialize(repeating: 0, count: count - x.upperBound)
+                            } else {
+                                for t in 0..<count { dst[t] = x.contains(t) ? p[input + (t - x.lowerBound) * g.sw] : 0 }
+                            }
+                        } else {
+                            dst.initialize(repeating: 0, count: count)
                         }
-                    }
-                } } }
+                    } }
+                }
             }
-        } }
-        let o = filter.shape[0]
-        columns = Tensor(validShape: [g.n * positions, k], cols)
+        }
         let product: Tensor<T>
-        do { product = try LossKit.matmul(columns, filter.reshaped(to: [o, k]), transposeB: true) }
+        do { product = try LossKit.matmul(filter.reshaped(to: [o, k]), columns) }  // [O, N·OH·OW]
         catch { preconditionFailure("conv2d: \(error)") }
-        // [N, OH·OW, O] → [N, O, OH, OW]
-        value = product.reshaped(to: [g.n, positions, o]).transposed(permutation: [0, 2, 1]).reshaped(to: [g.n, o, g.oh, g.ow])
+        value = swappingLeadingAxes(product, [o, g.n, g.oh * g.ow]).reshaped(to: [g.n, o, g.oh, g.ow])
         (window, self.filter) = (g, filter)
     }
 
     @inlinable
     func pullback(_ v: Tensor<T>) -> (Tensor<T>, Tensor<T>) {
-        let g = window, o = filter.shape[0], k = g.c * g.kh * g.kw, positions = g.oh * g.ow
-        let rows = v.reshaped(to: [g.n, o, positions]).transposed(permutation: [0, 2, 1]).reshaped(to: [g.n * positions, o])
+        let g = window, o = filter.shape[0], k = g.c * g.kh * g.kw
+        let rows = swappingLeadingAxes(v, [g.n, o, g.oh * g.ow]).reshaped(to: [o, g.n * g.oh * g.ow])
         let dFilter: Tensor<T>, dColumns: Tensor<T>
         do {
-            dFilter = try LossKit.matmul(rows, columns, transposeA: true)            // [O, K]
-            dColumns = try LossKit.matmul(rows, filter.reshaped(to: [o, k]))  // [N·OH·OW, K]
+            dFilter = try LossKit.matmul(rows, columns, transposeB: true)             // [O, K]
+            dColumns = try LossKit.matmul(filter.reshaped(to: [o, k]), rows, transposeA: true)  // [K, N·OH·OW]
         } catch { preconditionFailure("conv2d pullback: \(error)") }
-        var dInput = [T](repeating: 0, count: g.n * g.c * g.h * g.w)
-        dColumns.withUnsafeBufferPointer { pc in dInput.withUnsafeMutableBufferPointer { out in
-            // Each image adds into its own planes only, in the same order whatever the split.
-            Parallelism.forEachRange(g.n, workPerItem: positions * k) { images in
-                for n in images { for y in 0..<g.oh { for x in 0..<g.ow {
-                    let row = ((n * g.oh + y) * g.ow + x) * k
-                    for c in 0..<g.c {
-                        g.forEachTap(plane: n * g.c + c, y: y, x: x) { tap, offset in
-                            if let offset { out[offset] += pc[row + c * g.kh * g.kw + tap] }
+        let dInput = dColumns.withUnsafeBufferPointer { pc in
+            Tensor<T>(validShape: [g.n, g.c, g.h, g.w]) { out in
+                Parallelism.forEachRange(g.n * g.c, workPerItem: g.kh * g.kw * g.oh * g.ow) { planes in
+                    for plane in planes {
+                        (out + plane * g.h * g.w).initialize(repeating: 0, count: g.h * g.w)
+                        // Taps in a fixed order (i, j, y), each adding a run into one input row.
+                        g.forEachRun(plane: plane) { run, input, x, _ in
+                            guard let input, !x.isEmpty else { return }
+                            let src = pc.baseAddress! + run + x.lowerBound
+                            if g.sw == 1 {
+                                Lanewise.map(count: x.count, out + input, src, into: out + input) { $0 + $1 }
+                            } else {
+                                for t in 0..<x.count { out[input + t * g.sw] += src[t] }
+                            }
                         }
                     }
-                } } }
+                }
+            }
+        }
+        return (dInput, dFilter.reshaped(to: filter.shape))
+    }
+}
+
+extension Window2D {
+    /// Calls `body(run, input, x, count)` for each tap (i, j) and output row y of `plane` (image n,
+    /// channel c), in that order: the run of `count` = OW column entries starting at `run` (row
+    /// (c, i, j), column (n, y, 0) of the [C·kH·kW, N·OH·OW] matrix); `x` the outputs whose tap falls
+    /// inside the input row, the first of them reading the input at offset `input` (then every
+    /// `sw`-th element); `input` nil when the whole row is padding.
+    @inlinable @inline(__always)
+    func forEachRun(plane: Int, _ body: (Int, Int?, Range<Int>, Int) -> Void) {
+        let (image, channel) = plane.quotientAndRemainder(dividingBy: c)
+        let columns = n * oh * ow
+        for i in 0..<kh { for j in 0..<kw {
+            // ix = x·sw − pw + j·dw lies in 0..<w for x in lo..<hi.
+            let start = j * dw - pw
+            let lo = min(ow, max(0, ceilingDivision(-start, sw)))
+            let hi = max(lo, min(ow, ceilingDivision(w - start, sw)))
+            let row = ((channel * kh + i) * kw + j) * columns + image * oh * ow
+            for y in 0..<oh {
+                let iy = y * sh - ph + i * dh
+                let inside = iy >= 0 && iy < h
+                body(row + y * ow, inside ? (plane * h + iy) * w + lo * sw + start : nil, lo..<hi, ow)
             }
         } }
-        return (Tensor(validShape: [g.n, g.c, g.h, g.w], dInput), dFilter.reshaped(to: filter.shape))
+    }
+}
+
+/// ⌈a / b⌉ for b > 0 and any sign of a.
+@inlinable @inline(__always)
+func ceilingDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+
+/// `x` of shape [A, B, R] (R-element rows) as [B, A, R]: row (a, b) moves to (b, a), a copy per row.
+@inlinable
+func swappingLeadingAxes<T: LossScalar>(_ x: Tensor<T>, _ shape: [Int]) -> Tensor<T> {
+    let (a, b, r) = (shape[0], shape[1], shape[2])
+    return x.withUnsafeBufferPointer { p in
+        Tensor<T>(validShape: [b, a, r]) { out in
+            Parallelism.forEachRange(b, workPerItem: a * r) { bs in
+                for j in bs { for i in 0..<a { (out + (j * a + i) * r).initialize(from: p.baseAddress! + (i * b + j) * r, count: r) } }
+            }
+        }
     }
 }
 

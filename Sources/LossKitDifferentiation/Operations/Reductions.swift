@@ -5,33 +5,38 @@ extension Tensor where Scalar: LossScalar {
     /// The sum of every element, 0-d.
     @inlinable
     @differentiable(reverse)
-    public func sum() -> Tensor { Tensor(withUnsafeBufferPointer { $0.reduce(0, +) }) }
+    public func sum() -> Tensor { Tensor(scalarSum) }
 
     @inlinable
     @derivative(of: sum)
     func _vjpSum() -> (value: Tensor, pullback: (Tensor) -> Tensor) {
         let shape = self.shape
-        return (sum(), { v in Tensor(validShape: shape, Array(repeating: v.scalar ?? 0, count: shape.reduce(1, *))) })
+        return (sum(), { v in Tensor(validShape: shape, repeating: v.scalar ?? 0) })
     }
 
     /// The mean of every element, 0-d (NaN for an empty tensor).
     @inlinable
     @differentiable(reverse)
-    public func mean() -> Tensor { Tensor(withUnsafeBufferPointer { $0.reduce(0, +) } / Scalar(count)) }
+    public func mean() -> Tensor { Tensor(scalarSum / Scalar(count)) }
 
     @inlinable
     @derivative(of: mean)
     func _vjpMean() -> (value: Tensor, pullback: (Tensor) -> Tensor) {
         let shape = self.shape, n = Scalar(count)
-        return (mean(), { v in Tensor(validShape: shape, Array(repeating: (v.scalar ?? 0) / n, count: shape.reduce(1, *))) })
+        return (mean(), { v in Tensor(validShape: shape, repeating: (v.scalar ?? 0) / n) })
     }
+
+    /// The sum of every element in SIMD lanes, over threads in blocks of a fixed size (the same
+    /// bits on any number of threads).
+    @inlinable
+    var scalarSum: Scalar { withUnsafeBufferPointer { $0.isEmpty ? 0 : Lanewise.sum(count: $0.count, $0.baseAddress!) } }
 
     /// The same scalars in `shape` (same element count; stops otherwise).
     @inlinable
     @differentiable(reverse)
     public func reshaped(to shape: [Int]) -> Tensor {
         precondition(shape.reduce(1, *) == count, "reshaped(to: \(shape)): the tensor has \(count) elements, shape \(self.shape)")
-        return Tensor(validShape: shape, scalars)
+        return viewed(as: shape)
     }
 
     @inlinable

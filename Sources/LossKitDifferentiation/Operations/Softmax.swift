@@ -22,16 +22,16 @@ public func softmax<T: LossScalar>(_ x: Tensor<T>, alongAxis axis: Int) -> Tenso
 func _vjpSoftmax<T: LossScalar>(_ x: Tensor<T>, alongAxis axis: Int) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
     let y = softmax(x, alongAxis: axis), layout = AxisLayout(x.shape, axis: axis, operation: "softmax")
     return (y, { v in
-        let v = v.expanded(to: y.shape)
-        return y.withUnsafeBufferPointer { py in v.withUnsafeBufferPointer { pv in
-            var out = [T](repeating: 0, count: py.count)
-            layout.forEachRow { base, stride in
+        layout.mapRows(v.expanded(to: y.shape), y) { pv, py, out, n, stride in
+            if stride == 1 {
+                let dot = SIMD8(repeating: Lanewise.dot(count: n, pv, py))
+                Lanewise.map(count: n, pv, py, into: out) { v, y in y * (v - dot) }
+            } else {
                 var dot: T = 0
-                for i in 0..<layout.count { dot += pv[base + i * stride] * py[base + i * stride] }
-                for i in 0..<layout.count { let j = base + i * stride; out[j] = py[j] * (pv[j] - dot) }
+                for i in 0..<n { dot += pv[i * stride] * py[i * stride] }
+                for i in 0..<n { let j = i * stride; out[j] = py[j] * (pv[j] - dot) }
             }
-            return Tensor(validShape: y.shape, out)
-        } }
+        }
     })
 }
 
@@ -53,25 +53,40 @@ public func logSoftmax<T: LossScalar>(_ x: Tensor<T>, alongAxis axis: Int) -> Te
 func _vjpLogSoftmax<T: LossScalar>(_ x: Tensor<T>, alongAxis axis: Int) -> (value: Tensor<T>, pullback: (Tensor<T>) -> Tensor<T>) {
     let y = logSoftmax(x, alongAxis: axis), layout = AxisLayout(x.shape, axis: axis, operation: "logSoftmax")
     return (y, { v in
-        let v = v.expanded(to: y.shape)
-        return y.withUnsafeBufferPointer { py in v.withUnsafeBufferPointer { pv in
-            var out = [T](repeating: 0, count: py.count)
-            layout.forEachRow { base, stride in
+        layout.mapRows(v.expanded(to: y.shape), y) { pv, py, out, n, stride in
+            if stride == 1 {
+                let total = SIMD8(repeating: Lanewise.sum(count: n, pv))
+                Lanewise.map(count: n, pv, py, into: out) { v, y in v - T.vexp(y) * total }
+            } else {
                 var total: T = 0
-                for i in 0..<layout.count { total += pv[base + i * stride] }
-                for i in 0..<layout.count { let j = base + i * stride; out[j] = pv[j] - T.exp(py[j]) * total }
+                for i in 0..<n { total += pv[i * stride] }
+                for i in 0..<n { let j = i * stride; out[j] = pv[j] - T.exp(py[j]) * total }
             }
-            return Tensor(validShape: y.shape, out)
-        } }
+        }
     })
 }
 
 extension AxisLayout {
-    /// Calls `body(base, stride)` for every row along the axis: its elements are at
-    /// `base + i·stride`, i in 0..<count.
+    /// A tensor of `a`'s shape (`b` has the same) whose rows along the axis `body(a, b, out, count,
+    /// stride)` writes: a row's elements are `stride` apart from the pointers it is given. Rows
+    /// are split over threads above the grain, each writing only its own.
     @inlinable
-    func forEachRow(_ body: (Int, Int) -> Void) {
-        for o in 0..<outer { for d in 0..<inner { body(o * count * inner + d, inner) } }
+    func mapRows<T: LossScalar>(
+        _ a: Tensor<T>, _ b: Tensor<T>,
+        _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int, Int) -> Void
+    ) -> Tensor<T> {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            Tensor(validShape: a.shape) { out in
+                let (la, lb) = (pa.baseAddress!, pb.baseAddress!)
+                Parallelism.forEachRange(outer * inner, workPerItem: count) { rows in
+                    for r in rows {
+                        let (o, d) = r.quotientAndRemainder(dividingBy: inner)
+                        let start = o * count * inner + d
+                        body(la + start, lb + start, out + start, count, inner)
+                    }
+                }
+            }
+        } }
     }
 }
 
@@ -81,7 +96,7 @@ extension Tensor where Scalar: LossScalar {
     func expanded(to shape: [Int]) -> Tensor {
         if self.shape == shape { return self }
         precondition(rank == 0 || count == 1, "cotangent of shape \(self.shape) for a value of shape \(shape)")
-        return Tensor(validShape: shape, Array(repeating: scalars.first ?? 0, count: shape.reduce(1, *)))
+        return Tensor(validShape: shape, repeating: scalars.first ?? 0)
     }
 }
 #endif
