@@ -23,8 +23,9 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "LossKitTests", "Fixtures")
 FAMILIES = [
-    "regression", "classification", "binary", "divergence", "segmentation", "detection", "metric", "contrastive",
-    "ranking", "sequence", "generative", "reinforcement", "vocabulary",
+    "regression", "classification", "binary_classification", "margin_classification", "distillation", "divergence",
+    "segmentation", "detection", "metric_learning", "contrastive",
+    "ranking", "sequence", "generative", "reinforcement", "attention_target", "linear_cross_entropy",
 ]
 
 

@@ -5,8 +5,9 @@ import XCTest
 /// Cross-cutting sweeps over every loss in the catalog, so a new loss gets them by registering.
 final class CatalogTests: XCTestCase {
     static let families = [
-        "regression", "classification", "binary", "divergence", "segmentation", "detection", "metric", "contrastive",
-        "ranking", "sequence", "generative", "reinforcement", "vocabulary",
+        "regression", "classification", "binary_classification", "margin_classification", "divergence", "distillation",
+        "segmentation", "detection", "metric_learning", "contrastive", "ranking", "attention_target", "sequence",
+        "generative", "reinforcement", "linear_cross_entropy",
     ]
 
     /// Every id of LOSSES.md's catalog (families A–I), written out from /work/shared/LOSSES.md's

@@ -521,18 +521,7 @@ private func assertFiniteAtExtremes<T: LossScalar>(_ id: String, _: T.Type, file
     default:
         inputs = ["input": DynamicTensor(try Tensor(shape: [1, 2, 2, 3], scalars: big))]
     }
-    for options in variants {
-        for reduction in ["none", "sum"] {
-            var o = options
-            o["reduction"] = reduction
-            let out = try Evaluator.evaluate(id: id, inputs: inputs, options: o)
-            XCTAssertTrue(out.value.doubles.allSatisfy(\.isFinite), "\(id) \(o) \(T.self) value \(out.value.doubles)", file: file, line: line)
-            XCTAssertFalse(out.gradients.isEmpty, id, file: file, line: line)
-            for g in out.gradients {
-                XCTAssertTrue(g.tensor.doubles.allSatisfy(\.isFinite), "\(id) \(o) \(T.self) grad.\(g.name)", file: file, line: line)
-            }
-        }
-    }
+    try assertEvaluationIsFinite(id, inputs: inputs, options: variants, reductions: ["none", "sum"], "\(T.self)", file: file, line: line)
 }
 
 private func discriminatorIsBCE<T: LossScalar>(_: T.Type) throws {

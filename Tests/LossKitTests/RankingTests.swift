@@ -3,22 +3,23 @@ import XCTest
 @testable import LossKit
 @testable import LossKitCLI
 
-/// Family E, score ranking over lists (pairwise-ranking, listwise-ranking). The reference values
-/// come from scripts/fixtures/ranking.py (the pairwise formula in PyTorch; optax 0.2.8's
-/// ranking_softmax_loss through jax); the tests here pin the edge cases, properties and errors.
+/// Ranking (Sources/LossKit/Ranking.swift): margin-ranking, pairwise-ranking, listwise-ranking. The
+/// reference values come from Fixtures/ranking.json (scripts/fixtures/ranking.py: PyTorch's
+/// margin_ranking_loss, the pairwise formula in PyTorch, optax 0.2.8's ranking_softmax_loss through
+/// jax); the tests here pin the edge cases, properties and errors.
 final class RankingTests: XCTestCase {
     // MARK: Reference and finite differences
 
     func testValuesAndGradientsMatchTheReferences() throws {
-        XCTAssertGreaterThan(try replayFixtures("ranking"), 45)
+        XCTAssertGreaterThan(try replayFixtures("ranking"), 60)
     }
 
     func testGradientsMatchFiniteDifferences() throws {
-        XCTAssertGreaterThan(try checkFiniteDifferences("ranking"), 150)
+        XCTAssertGreaterThan(try checkFiniteDifferences("ranking"), 400)
     }
 
     func testRankingIdsResolve() {
-        XCTAssertEqual(Catalog.ranking.map { $0.id }, ["pairwise-ranking", "listwise-ranking"])
+        XCTAssertEqual(Catalog.ranking.map { $0.id }, ["margin-ranking", "pairwise-ranking", "listwise-ranking"])
     }
 
     // MARK: pairwise-ranking
@@ -341,4 +342,70 @@ final class RankingTests: XCTestCase {
         let g = try listwiseRankingLoss(input: x, target: t, reduction: .sum).gradients[.input]!.scalars
         XCTAssertEqual(Double(g[0..<5].reduce(0, +)), 0, accuracy: 1e-5)
     }
+
+
+    func testMarginRankingDocumentationExample() throws {
+        let r = try marginRankingLoss(
+            input1: Tensor([0.2, 0.9] as [Double]), input2: Tensor([0.5, 0.1]), target: Tensor([1, 1]), margin: 0.1)
+        XCTAssertEqual(r.scalar!, 0.2, accuracy: 1e-15)  // (0.1 + 0.3 + 0) / 2
+        XCTAssertEqual(r.gradients[.input1]?.scalars, [-0.5, 0])
+        XCTAssertEqual(r.gradients[.input2]?.scalars, [0.5, 0])
+    }
+
+    // MARK: margin-ranking
+
+    func testMarginRankingIsTheHingeOfTheSignedScoreDifference() throws {
+        try marginRankingDefinition(Float.self)
+        try marginRankingDefinition(Double.self)
+    }
+
+    func testMarginRankingWithInputsExchangedAndTargetNegatedIsUnchanged() throws {
+        let x1 = Tensor<Double>([0.3, -1.2, 2.5, 0.0, 0.7]), x2 = Tensor<Double>([1.0, -1.0, 0.5, 0.0, 0.75])
+        let t = Tensor<Double>([1, -1, 1, -1, 1])
+        let r = try marginRankingLoss(input1: x1, input2: x2, target: t, margin: 0.25, reduction: .none)
+        let s = try marginRankingLoss(input1: x2, input2: x1, target: Tensor(t.scalars.map { -$0 }), margin: 0.25, reduction: .none)
+        XCTAssertEqual(r.value, s.value)
+        XCTAssertEqual(r.gradients[.input1], s.gradients[.input2])
+        XCTAssertEqual(r.gradients[.input2], s.gradients[.input1])
+    }
+
+    func testMarginRankingExtremesAndEmptyInput() throws {
+        for T in [Float.self, Double.self] as [any LossScalar.Type] {
+            try assertPairLossFiniteAtExtremes("margin-ranking", T, options: [[:], ["margin": "1e4"]])
+        }
+        try assertPairLossEmptyBatch("margin-ranking", ["input1", "input2"], Float.self)
+        try assertPairLossEmptyBatch("margin-ranking", ["input1", "input2"], Double.self)
+    }
+
+    func testMarginRankingRejectsBadTargetsAndShapes() {
+        let x = Tensor<Double>([1, 2, 3])
+        XCTAssertThrowsError(try marginRankingLoss(input1: x, input2: x, target: Tensor([1, 0.5, -1]))) { e in
+            XCTAssertEqual(e as? LossError, .valueOutOfRange(argument: "target", value: 0.5, index: 1, expected: "−1 or 1"))
+        }
+        XCTAssertThrowsError(try marginRankingLoss(input1: x, input2: Tensor([1, 2]), target: x)) { e in
+            XCTAssertEqual(e as? LossError, .shapeMismatch(argument: "input2", expected: [3], actual: [2]))
+        }
+        XCTAssertThrowsError(try marginRankingLoss(input1: x, input2: x, target: Tensor(shape2: [3, 1]))) { e in
+            XCTAssertEqual(e as? LossError, .shapeMismatch(argument: "target", expected: [3], actual: [3, 1]))
+        }
+        XCTAssertThrowsError(try marginRankingLoss(input1: x, input2: x, target: Tensor([1, 1, 1]), reduction: .batchmean)) { e in
+            XCTAssertEqual(e as? LossError, .invalidOption(name: "reduction", value: "batchmean", expected: "one of none, mean, sum"))
+        }
+    }}
+
+private func marginRankingDefinition<T: LossScalar>(_: T.Type, file: StaticString = #filePath, line: UInt = #line) throws {
+    // 11 elements: one full 8-lane block and a tail; element 3 sits exactly on the kink (z = 0).
+    let x1: [T] = [0.5, -2, 1, 0.5, 3, -0.5, 0, 2, -1, 0.75, 1e4]
+    let x2: [T] = [0, 1, 1, 0.25, -3, -0.25, 0, 1, 1, 0.5, -1e4]
+    let t: [T] = [1, -1, 1, 1, -1, 1, -1, 1, -1, -1, 1]
+    let margin: T = 0.25
+    let r = try marginRankingLoss(input1: Tensor(x1), input2: Tensor(x2), target: Tensor(t), margin: margin, reduction: .sum)
+    var sum: T = 0
+    for i in x1.indices {
+        let z = -t[i] * (x1[i] - x2[i]) + margin
+        sum += Swift.max(0, z)
+        XCTAssertEqual(r.gradients[.input1]!.scalars[i], z > 0 ? -t[i] : 0, "element \(i)", file: file, line: line)
+        XCTAssertEqual(r.gradients[.input2]!.scalars[i], z > 0 ? t[i] : 0, "element \(i)", file: file, line: line)
+    }
+    XCTAssertEqual(r.scalar!, sum, accuracy: 4 * T.ulpOfOne * sum, file: file, line: line)
 }

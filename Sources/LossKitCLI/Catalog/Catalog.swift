@@ -82,10 +82,12 @@ extension CatalogEntry {
 }
 
 enum Catalog {
-    /// Every loss `losskit eval` knows, in the order of LOSSES.md.
+    /// Every loss `losskit eval` knows, family by family in the order of LOSSES.md (each family
+    /// is one library file, one catalog file, one fixture file and one test file of the same name).
     static let entries: [any CatalogEntry.Type] =
-        regression + classification + binary + divergence + segmentation + detection + metricLearning + contrastive
-        + ranking + sequence + generative + reinforcement + vocabulary
+        regression + classification + binaryClassification + marginClassification + divergence + distillation
+        + segmentation + detection + metricLearning + contrastive + ranking + attentionTarget + sequence + generative
+        + reinforcement + linearCrossEntropy
 
     static func entry(named id: String) -> (any CatalogEntry.Type)? {
         entries.first { $0.id == id || $0.aliases.contains(id) }

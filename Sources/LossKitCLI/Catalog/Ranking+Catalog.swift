@@ -1,8 +1,33 @@
 import LossKit
 
 extension Catalog {
-    /// Family E of LOSSES.md, score-ranking losses: pairwise-ranking, listwise-ranking.
-    static let ranking: [any CatalogEntry.Type] = [PairwiseRankingEntry.self, ListwiseRankingEntry.self]
+    /// Ranking (family E of LOSSES.md): margin-ranking, pairwise-ranking, listwise-ranking; library
+    /// `Sources/LossKit/Ranking.swift`.
+    static let ranking: [any CatalogEntry.Type] = [
+        MarginRankingEntry.self, PairwiseRankingEntry.self, ListwiseRankingEntry.self,
+    ]
+}
+
+enum MarginRankingEntry: CatalogEntry {
+    static let id = "margin-ranking"
+    static let summary = "Margin ranking loss for ordered pairs of scores (F.margin_ranking_loss)"
+    static let formula = "ℓᵢ = max(0, −tᵢ·(input1ᵢ − input2ᵢ) + margin), t = target ∈ {−1, 1}; mean (default), sum or none"
+    static let gradient = "where −t·(input1 − input2) + margin > 0: ∂ℓᵢ/∂input1 = −t, ∂ℓᵢ/∂input2 = t (0 elsewhere, also at 0); divided by the count for mean"
+    static let notes = "Pairwise learning to rank (RankNet-style pairs with a hinge), preference and reward models, ordinal regression. All three inputs one shape; targets other than ±1 are an error. Reference: torch.nn.functional.margin_ranking_loss."
+    static let inputs = [
+        InputSpec("input1", .differentiable, "scores of the first items, any shape"),
+        InputSpec("input2", .differentiable, "scores of the second items, same shape"),
+        InputSpec("target", .constant, "1 where input1 should rank higher, −1 where input2 should; same shape"),
+    ]
+    static let options = [
+        OptionSpec("margin", default: "0.0", "the required gap between the two scores"),
+        OptionSpec.reduction(),
+    ]
+    static func evaluate<T: LossScalar>(_ a: Arguments, as: T.Type) throws -> LossResult<T> {
+        try marginRankingLoss(
+            input1: a.tensor("input1"), input2: a.tensor("input2"), target: a.tensor("target"),
+            margin: a.number("margin"), reduction: a.reduction(), wrt: a.wrt)
+    }
 }
 
 enum PairwiseRankingEntry: CatalogEntry {
