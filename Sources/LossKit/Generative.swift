@@ -260,7 +260,7 @@ public func gradientPenalty<T: LossScalar>(
     switch kind {
     case .wganGP:
         return evaluateRows(input, rowLength: rowLength, valueShape: [batch], wrt: wrt, reduction: reduction) { _, g, grad, scale in
-            let n = GenerativeKernels.norm(g, rowLength)
+            let n = scaledEuclideanNorm(g, rowLength)
             let e = n.norm - 1
             if let grad {
                 // 2λ(‖g‖ − 1)·g/‖g‖ with g/‖g‖ = (g/m)/s; the zero row passes no gradient.
@@ -271,7 +271,7 @@ public func gradientPenalty<T: LossScalar>(
         }
     case .r1:
         return evaluateRows(input, rowLength: rowLength, valueShape: [batch], wrt: wrt, reduction: reduction) { _, g, grad, scale in
-            let n = GenerativeKernels.norm(g, rowLength)
+            let n = scaledEuclideanNorm(g, rowLength)
             if let grad { GenerativeKernels.scaleRowDividing(g, rowLength, by: scale * lambda, dividedBy: 1, into: grad) }
             return lambda / 2 * n.norm * n.norm
         }
@@ -636,41 +636,6 @@ public func totalVariationLoss<T: LossScalar>(
 /// The per-sample kernels of the generative losses.
 @usableFromInline
 enum GenerativeKernels {
-    /// ‖v‖₂ = scale · scaledNorm, where scale = 1 unless the squares overflow or underflow (then
-    /// scale = max |vᵢ| and scaledNorm = ‖v/scale‖ ∈ [1, √n]).
-    @usableFromInline
-    struct Norm<T: LossScalar> {
-        @usableFromInline var norm: T
-        @usableFromInline var scale: T
-        @usableFromInline var scaledNorm: T
-
-        @inlinable init(norm: T, scale: T, scaledNorm: T) { self.norm = norm; self.scale = scale; self.scaledNorm = scaledNorm }
-    }
-
-    /// The Euclidean norm of `n` contiguous scalars, exact to rounding for any finite entries: the
-    /// plain sum of squares when it is a normal number, else a second pass scaled by the largest
-    /// magnitude (NaN entries give NaN, an infinite entry +inf).
-    @inlinable
-    static func norm<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Norm<T> {
-        var acc = SIMD8<T>.zero
-        var i = 0
-        while i + 8 <= n { let v = load8(p + i); acc += v * v; i += 8 }
-        if i < n { let v = loadPartial(p + i, n - i, pad: 0); acc += v * v }
-        let sum = acc.laneSum()
-        // Below this, squares of the larger entries may have lost precision to underflow.
-        if sum >= T.leastNormalMagnitude / T.ulpOfOne && sum <= T.greatestFiniteMagnitude || sum.isNaN {
-            let r = sum.squareRoot()
-            return Norm(norm: r, scale: 1, scaledNorm: r)
-        }
-        var m: T = 0
-        for j in 0..<n { m = Swift.max(m, abs(p[j])) }
-        if m == 0 || m.isInfinite { return Norm(norm: m, scale: 1, scaledNorm: m) }
-        var s: T = 0
-        for j in 0..<n { let v = p[j] / m; s += v * v }
-        let r = s.squareRoot()
-        return Norm(norm: m * r, scale: m, scaledNorm: r)
-    }
-
     /// out = k · (v / divisor), 8 lanes at a time (divisor 1 skips the division).
     @inlinable
     static func scaleRowDividing<T: LossScalar>(

@@ -353,39 +353,6 @@ enum MetricRows {
 
     // MARK: Distances
 
-    /// √s for a sum of squares s, or `nil` when s overflowed, may have underflowed (this includes
-    /// s = 0) or is NaN; the caller then recomputes the norm scaled (``scaledNorm(length:p:_:)``).
-    @inlinable @inline(__always)
-    static func rootOfSquares<T: LossScalar>(_ s: T) -> T? {
-        // Below this bound the squares of the entries may have lost bits to the denormal range.
-        let tiny = T.leastNormalMagnitude / T.ulpOfOne
-        return s >= tiny && s <= T.greatestFiniteMagnitude ? s.squareRoot() : nil
-    }
-
-    /// ‖v‖ₚ of the vector v(j), j < length, computed as m·(Σ (|vⱼ|/m)^p)^(1/p) with m = max |vⱼ|,
-    /// so that it neither overflows nor underflows. NaN if any entry is NaN; inf if any is inf.
-    @inlinable
-    static func scaledNorm<T: LossScalar>(length: Int, p: T, _ v: (Int) -> T) -> T {
-        var m: T = 0
-        for j in 0..<length {
-            let a = v(j).magnitude
-            if a.isNaN { return .nan }
-            m = Swift.max(m, a)
-        }
-        guard m > 0, m.isFinite, p.isFinite else { return m }
-        var s: T = 0
-        if p == 2 {
-            for j in 0..<length { let r = v(j) / m; s += r * r }
-            return m * s.squareRoot()
-        }
-        if p == 1 {
-            for j in 0..<length { s += v(j).magnitude / m }
-            return m * s
-        }
-        for j in 0..<length { s += T.pow(v(j).magnitude / m, p) }
-        return m * T.pow(s, 1 / p)
-    }
-
     /// ‖x − y + eps‖₂ of one row (`F.pairwise_distance` with p = 2).
     @inlinable
     static func euclideanDistance<T: LossScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, length: Int, eps: T) -> T {
@@ -724,8 +691,8 @@ enum MetricRows {
         var kx: T = 1, ky: T = 1
         if !(s.isFinite && m1.isFinite && m2.isFinite) {
             // Recompute with x/kx and y/ky, kx = max|x| (the 1e-12 scaled along).
-            kx = maxMagnitude(x, length: length)
-            ky = maxMagnitude(y, length: length)
+            kx = maxMagnitude(x, length)
+            ky = maxMagnitude(y, length)
             if kx.isFinite && ky.isFinite && kx > 0 && ky > 0 {
                 var a: T = 0, b: T = 0, c: T = 0
                 for j in 0..<length {
@@ -760,17 +727,6 @@ enum MetricRows {
         return loss
     }
 
-    /// max |xⱼ| (NaN if any entry is NaN).
-    @inlinable
-    static func maxMagnitude<T: LossScalar>(_ x: UnsafePointer<T>, length: Int) -> T {
-        var m: T = 0
-        for j in 0..<length {
-            let a = x[j].magnitude
-            if a.isNaN { return .nan }
-            m = Swift.max(m, a)
-        }
-        return m
-    }
 }
 
 /// The cosine similarity of two rows, with PyTorch's norm clamp, and the factors of its

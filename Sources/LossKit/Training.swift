@@ -56,8 +56,8 @@ public func clipGradientNorm<T: LossScalar>(
     try checkOption("maxNorm", maxNorm, expected: ">= 0") { $0 >= 0 }
     try checkOption("normType", normType, expected: ">= 0 or inf") { $0 >= 0 }
     guard !gradients.isEmpty else { return 0 }
-    let norms = gradients.map { g in g.withUnsafeBufferPointer { GradientNorms.norm($0, p: normType) } }
-    let total = norms.withUnsafeBufferPointer { GradientNorms.norm($0, p: normType) }
+    let norms = gradients.map { g in g.withUnsafeBufferPointer { pNorm($0, p: normType) } }
+    let total = norms.withUnsafeBufferPointer { pNorm($0, p: normType) }
     if errorIfNonfinite && !total.isFinite {
         throw LossError.valueOutOfRange(
             argument: "gradients", value: Double(total), index: nil,
@@ -119,64 +119,6 @@ public func clipGradientValue<T: LossScalar>(_ gradients: inout [Tensor<T>], cli
 /// The norms of ``clipGradientNorm(_:maxNorm:normType:errorIfNonfinite:)``.
 @usableFromInline
 enum GradientNorms {
-    /// ‖x‖_p of a buffer: max|x| for p = inf, the count of non-zeros for p = 0, else
-    /// (Σ|x|ᵖ)^(1/p) computed on x·2⁻ᵉ with 2ᵉ ≈ max|x|, so that neither the powers overflow nor
-    /// the small elements underflow (the scaling by a power of two is exact). NaN anywhere gives
-    /// NaN (except for p = 0, where NaN counts as non-zero).
-    @inlinable
-    static func norm<T: LossScalar>(_ b: UnsafeBufferPointer<T>, p: T) -> T {
-        let x = base(b), n = b.count
-        if p == 0 {
-            var count = 0
-            for i in 0..<n where x[i] != 0 { count += 1 }
-            return T(count)
-        }
-        let m = maxMagnitude(x, n)
-        if p == .infinity || m.isNaN || m == 0 || m == .infinity { return m }
-        // 2^(−exponent(m)), with the exponent kept in range so the scale itself is finite.
-        let e = Swift.min(Swift.max(-Int(m.exponent), -Int(T.greatestFiniteMagnitude.exponent)), Int(T.greatestFiniteMagnitude.exponent))
-        let s = T(sign: .plus, exponent: T.Exponent(e), significand: 1)
-        var sum: T = 0
-        if p == 2 || p == 1 {
-            let scale = SIMD8<T>(repeating: s)
-            var acc = SIMD8<T>.zero
-            var i = 0
-            while i + 8 <= n {
-                let v = (load8(x + i) * scale).magnitudeLanes
-                acc += p == 2 ? v * v : v
-                i += 8
-            }
-            if i < n {
-                let v = (loadPartial(x + i, n - i, pad: 0) * scale).magnitudeLanes
-                acc += p == 2 ? v * v : v
-            }
-            sum = acc.laneSum()
-            return (p == 2 ? sum.squareRoot() : sum) / s
-        }
-        for i in 0..<n { sum += T.pow((x[i] * s).magnitude, p) }
-        return T.pow(sum, 1 / p) / s
-    }
-
-    /// max|x| over `n` elements (0 for none); NaN if any element is NaN.
-    @inlinable
-    static func maxMagnitude<T: LossScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
-        var acc = SIMD8<T>.zero
-        var nan = SIMDMask<SIMD8<T.SIMDMaskScalar>>(repeating: false)
-        var i = 0
-        while i + 8 <= n {
-            let v = load8(x + i).magnitudeLanes
-            nan .|= v .!= v
-            acc = acc.lanesMax(v)
-            i += 8
-        }
-        if i < n {
-            let v = loadPartial(x + i, n - i, pad: 0).magnitudeLanes
-            nan .|= v .!= v
-            acc = acc.lanesMax(v)
-        }
-        return any(nan) ? .nan : acc.laneMax()
-    }
-
     /// t ← c·t in place.
     @inlinable
     static func scale<T: LossScalar>(_ t: inout Tensor<T>, by c: T) {

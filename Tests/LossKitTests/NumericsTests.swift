@@ -145,4 +145,35 @@ final class NumericsTests: XCTestCase {
             XCTAssertEqual(try meanSquaredError(input: t, target: t).scalar, 0)
         }
     }
+
+    /// Numerics/Norms.swift: a row of n equal entries v has ‖·‖₂ = |v|·√n and ‖·‖ₚ = |v|·n^(1/p),
+    /// also where v² overflows or underflows; NaN gives NaN, an infinite entry +inf.
+    func testNormsAreExactWhereTheSquaresOverflowOrUnderflow() {
+        func check<T: LossScalar>(_: T.Type, tiny: T, huge: T) {
+            for n in [1, 7, 8, 19] {
+                for v in [tiny, huge, T(3), -huge] {
+                    let x = [T](repeating: v, count: n)
+                    x.withUnsafeBufferPointer { b in
+                        let expected = v.magnitude * T(n).squareRoot()
+                        let e = euclideanNorm(b.baseAddress!, n)
+                        XCTAssertEqual(e, expected, accuracy: 4 * expected.ulp, "\(T.self) n=\(n) v=\(v)")
+                        let s = scaledEuclideanNorm(b.baseAddress!, n)
+                        XCTAssertEqual(s.scale * s.scaledNorm, e, accuracy: 2 * e.ulp)
+                        XCTAssertEqual(maxMagnitude(b.baseAddress!, n), v.magnitude)
+                        let p3 = pNorm(b, p: 3), expected3 = v.magnitude * T.pow(T(n), 1 / T(3))
+                        XCTAssertEqual(p3, expected3, accuracy: 8 * expected3.ulp, "p=3 \(T.self) n=\(n) v=\(v)")
+                        XCTAssertEqual(scaledNorm(length: n, p: 2) { b[$0] }, expected, accuracy: 4 * expected.ulp)
+                    }
+                }
+                var x = [T](repeating: 1, count: n)
+                x[n - 1] = .infinity
+                XCTAssertEqual(x.withUnsafeBufferPointer { euclideanNorm($0.baseAddress!, n) }, .infinity)
+                x[0] = .nan
+                XCTAssertTrue(x.withUnsafeBufferPointer { euclideanNorm($0.baseAddress!, n) }.isNaN)
+                XCTAssertTrue(x.withUnsafeBufferPointer { maxMagnitude($0.baseAddress!, n) }.isNaN)
+            }
+        }
+        check(Float.self, tiny: 1e-30, huge: 1e30)
+        check(Double.self, tiny: 1e-200, huge: 1e200)
+    }
 }

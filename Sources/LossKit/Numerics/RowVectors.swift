@@ -17,20 +17,6 @@ func dotProduct<T: LossScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n
     return (s0 + s1).laneSum()
 }
 
-/// ‖x‖₂ of a contiguous row; rescaled by the largest magnitude when the plain sum of squares
-/// overflows, so that rows of huge finite values have a finite norm.
-@inlinable
-func euclideanNorm<T: LossScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
-    let plain = dotProduct(x, x, n)
-    guard plain == .infinity else { return plain.squareRoot() }
-    var largest: T = 0
-    for j in 0..<n where Swift.abs(x[j]) > largest { largest = Swift.abs(x[j]) }
-    guard largest.isFinite else { return largest }
-    var s: T = 0
-    for j in 0..<n { let v = x[j] / largest; s += v * v }
-    return largest * s.squareRoot()
-}
-
 /// y[j] += a·x[j].
 @inlinable
 func addScaled<T: LossScalar>(_ x: UnsafePointer<T>, _ a: T, to y: UnsafeMutablePointer<T>, _ n: Int) {
